@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gpio-guse - GPIO chips implemented in userspace: the gpiolib frontend.
+ *
+ * Every /dev/guse connection that sends GUSE_OP_CREATE becomes a real
+ * gpio_chip with an interrupt controller.  gpiolib callbacks turn into
+ * requests to the server; the server's SET_INPUTS notifications turn into
+ * input levels and interrupts.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/gpio/driver.h>
+#include <linux/idr.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/pinctrl/pinconf-generic.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <linux/guse.h>
+
+#include "gpio-guse.h"
+#include "guse-compat.h"
+#include "guse-transport.h"
+
+static unsigned int max_lines = GUSE_LINES_MAX;
+module_param(max_lines, uint, 0444);
+MODULE_PARM_DESC(max_lines, "Most lines one chip may have (1-1024, default 1024)");
+
+static unsigned int max_chips = 4096;
+module_param(max_chips, uint, 0444);
+MODULE_PARM_DESC(max_chips, "Most guse chips at the same time (default 4096)");
+
+static DEFINE_IDA(guse_gpio_ida);
+static atomic_t guse_gpio_count = ATOMIC_INIT(0);
+
+static struct class guse_class = {
+	.name = "guse",
+};
+
+static struct guse_gpio *to_guse_gpio(struct gpio_chip *gc)
+{
+	return gpiochip_get_data(gc);
+}
+
+/* Marks a callback as running; false when the server is gone. */
+static bool guse_gpio_enter(struct guse_gpio *chip)
+{
+	atomic_inc(&chip->active);
+	smp_mb__after_atomic();
+	if (!READ_ONCE(chip->dead))
+		return true;
+	if (atomic_dec_and_test(&chip->active))
+		wake_up(&chip->drain);
+	return false;
+}
+
+static void guse_gpio_leave(struct guse_gpio *chip)
+{
+	if (atomic_dec_and_test(&chip->active))
+		wake_up(&chip->drain);
+}
+
+int guse_gpio_call(struct guse_gpio *chip, u16 opcode, const void *in,
+		   size_t in_len, void *out, size_t out_len)
+{
+	return guse_conn_call(chip->conn, opcode, in, in_len, out, out_len,
+			      chip->timeout_ms);
+}
+
+/*
+ * Tells the server who requested @line once gpiolib has attached the label
+ * (after gc->request on recent kernels).  Called at the start of every
+ * callback about one line, except get_direction, which gpiolib also calls
+ * while the label is not there yet.
+ */
+static void guse_gpio_flush_consumer(struct guse_gpio *chip, unsigned int line)
+{
+	struct guse_line_consumer msg = { .line = cpu_to_le32(line) };
+
+	if (!test_bit(line, chip->consumer_pending))
+		return;
+	if (!guse_compat_line_label(&chip->gc, line, msg.consumer,
+				    sizeof(msg.consumer)))
+		return;
+	if (test_and_clear_bit(line, chip->consumer_pending))
+		guse_conn_post(chip->conn, GUSE_OP_CONSUMER, &msg, sizeof(msg),
+			       false);
+}
+
+static void guse_gpio_set_is_output(struct guse_gpio *chip, unsigned int line,
+				    bool output)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	__assign_bit(line, chip->is_output, output);
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+}
+
+static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_line_consumer msg = { .line = cpu_to_le32(offset) };
+	int ret = 0;
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	if (chip->features & GUSE_CREATE_F_REQUEST) {
+		if (GUSE_COMPAT_LABEL_AFTER_REQUEST ||
+		    !guse_compat_line_label(gc, offset, msg.consumer,
+					    sizeof(msg.consumer)))
+			set_bit(offset, chip->consumer_pending);
+		ret = guse_gpio_call(chip, GUSE_OP_REQUEST, &msg, sizeof(msg),
+				     NULL, 0);
+		if (ret)
+			clear_bit(offset, chip->consumer_pending);
+	}
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_line msg = { .line = cpu_to_le32(offset) };
+
+	if (!guse_gpio_enter(chip))
+		return;
+	if (chip->features & GUSE_CREATE_F_REQUEST) {
+		guse_gpio_flush_consumer(chip, offset);
+		clear_bit(offset, chip->consumer_pending);
+		guse_gpio_call(chip, GUSE_OP_FREE, &msg, sizeof(msg), NULL, 0);
+	}
+	guse_gpio_leave(chip);
+}
+
+static int guse_gpio_get_direction(struct gpio_chip *gc, unsigned int offset)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_line msg = { .line = cpu_to_le32(offset) };
+	struct guse_direction dir;
+	u32 val;
+	int ret;
+
+	/*
+	 * gpiolib asks for every line while it registers the chip, from
+	 * inside the server's CREATE write: the server cannot answer then.
+	 * Lines start as inputs.
+	 */
+	if (READ_ONCE(chip->registering))
+		return GPIO_LINE_DIRECTION_IN;
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	ret = guse_gpio_call(chip, GUSE_OP_GET_DIRECTION, &msg, sizeof(msg),
+			     &dir, sizeof(dir));
+	if (!ret) {
+		val = le32_to_cpu(dir.direction);
+		if (val == GUSE_DIRECTION_INPUT) {
+			ret = GPIO_LINE_DIRECTION_IN;
+		} else if (val == GUSE_DIRECTION_OUTPUT) {
+			ret = GPIO_LINE_DIRECTION_OUT;
+		} else {
+			dev_warn_ratelimited(chip->dev,
+					     "server sent direction %u for line %u\n",
+					     val, offset);
+			ret = -EPROTO;
+		}
+		if (ret >= 0)
+			guse_gpio_set_is_output(chip, offset,
+						ret == GPIO_LINE_DIRECTION_OUT);
+	}
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static int guse_gpio_direction_input(struct gpio_chip *gc, unsigned int offset)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_line msg = { .line = cpu_to_le32(offset) };
+	int ret;
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	guse_gpio_flush_consumer(chip, offset);
+	ret = guse_gpio_call(chip, GUSE_OP_DIRECTION_INPUT, &msg, sizeof(msg),
+			     NULL, 0);
+	if (!ret)
+		guse_gpio_set_is_output(chip, offset, false);
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static int guse_gpio_direction_output(struct gpio_chip *gc,
+				      unsigned int offset, int value)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_line_value msg = {
+		.line = cpu_to_le32(offset),
+		.value = cpu_to_le32(!!value),
+	};
+	int ret;
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	guse_gpio_flush_consumer(chip, offset);
+	ret = guse_gpio_call(chip, GUSE_OP_DIRECTION_OUTPUT, &msg, sizeof(msg),
+			     NULL, 0);
+	if (!ret)
+		guse_gpio_set_is_output(chip, offset, true);
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+/* A bitmap message for this chip: header plus one or two bitmaps. */
+struct guse_gpio_bitmap_msg {
+	struct guse_bitmap hdr;
+	__le64 words[2 * GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+};
+
+static void guse_gpio_put_bitmap(__le64 *dst, const unsigned long *src,
+				 unsigned int nbits)
+{
+	u64 tmp[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	unsigned int i;
+
+	bitmap_to_arr64(tmp, src, nbits);
+	for (i = 0; i < GUSE_BITMAP_WORDS(nbits); i++)
+		dst[i] = cpu_to_le64(tmp[i]);
+}
+
+static void guse_gpio_flush_consumers(struct guse_gpio *chip,
+				      const unsigned long *mask)
+{
+	unsigned int line;
+
+	for_each_set_bit(line, mask, chip->gc.ngpio)
+		guse_gpio_flush_consumer(chip, line);
+}
+
+static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
+				  unsigned long *bits)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	unsigned int nbits = gc->ngpio, words = GUSE_BITMAP_WORDS(nbits);
+	DECLARE_BITMAP(remote, GUSE_LINES_MAX);
+	DECLARE_BITMAP(local, GUSE_LINES_MAX);
+	struct guse_gpio_bitmap_msg *msg, *reply;
+	size_t len = sizeof(struct guse_bitmap) + words * sizeof(__le64);
+	u64 tmp[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	unsigned long flags;
+	unsigned int i;
+	int ret = 0;
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	guse_gpio_flush_consumers(chip, mask);
+
+	/* inputs come from the injected levels unless the server wants them */
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	if (chip->features & GUSE_CREATE_F_GET_INPUTS) {
+		bitmap_copy(remote, mask, nbits);
+	} else {
+		bitmap_and(remote, mask, chip->is_output, nbits);
+		bitmap_andnot(local, mask, chip->is_output, nbits);
+		bitmap_and(local, local, chip->levels, nbits);
+		bitmap_andnot(bits, bits, mask, nbits);
+		bitmap_or(bits, bits, local, nbits);
+	}
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+
+	if (bitmap_empty(remote, nbits))
+		goto out;
+
+	msg = kzalloc(2 * sizeof(*msg), GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	reply = msg + 1;
+	msg->hdr.num_words = cpu_to_le32(words);
+	guse_gpio_put_bitmap(msg->hdr.words, remote, nbits);
+	ret = guse_gpio_call(chip, GUSE_OP_GET_VALUES, msg, len, reply, len);
+	if (!ret) {
+		for (i = 0; i < words; i++)
+			tmp[i] = le64_to_cpu(reply->hdr.words[i]);
+		if (le32_to_cpu(reply->hdr.num_words) != words) {
+			ret = -EPROTO;
+		} else {
+			bitmap_from_arr64(local, tmp, nbits);
+			bitmap_and(local, local, remote, nbits);
+			bitmap_andnot(bits, bits, remote, nbits);
+			bitmap_or(bits, bits, local, nbits);
+		}
+	}
+	kfree(msg);
+out:
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static int guse_gpio_get(struct gpio_chip *gc, unsigned int offset)
+{
+	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
+	DECLARE_BITMAP(bits, GUSE_LINES_MAX);
+	int ret;
+
+	bitmap_zero(mask, gc->ngpio);
+	bitmap_zero(bits, gc->ngpio);
+	__set_bit(offset, mask);
+	ret = guse_gpio_get_multiple(gc, mask, bits);
+	if (ret)
+		return ret;
+	return test_bit(offset, bits);
+}
+
+static int guse_gpio_do_set_multiple(struct gpio_chip *gc,
+				     unsigned long *mask, unsigned long *bits)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	unsigned int nbits = gc->ngpio, words = GUSE_BITMAP_WORDS(nbits);
+	struct guse_gpio_bitmap_msg *msg;
+	DECLARE_BITMAP(values, GUSE_LINES_MAX);
+	int ret;
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	guse_gpio_flush_consumers(chip, mask);
+	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	bitmap_and(values, bits, mask, nbits);
+	msg->hdr.num_words = cpu_to_le32(words);
+	guse_gpio_put_bitmap(msg->hdr.words, mask, nbits);
+	guse_gpio_put_bitmap(msg->hdr.words + words, values, nbits);
+	ret = guse_gpio_call(chip, GUSE_OP_SET_VALUES, msg,
+			     sizeof(struct guse_bitmap) +
+			     2 * words * sizeof(__le64), NULL, 0);
+	kfree(msg);
+out:
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static guse_compat_set_ret_t guse_gpio_set_multiple(struct gpio_chip *gc,
+						    unsigned long *mask,
+						    unsigned long *bits)
+{
+	int ret = guse_gpio_do_set_multiple(gc, mask, bits);
+
+	(void)ret;
+	GUSE_COMPAT_SET_RETURN(ret);
+}
+
+static guse_compat_set_ret_t guse_gpio_set(struct gpio_chip *gc,
+					   unsigned int offset, int value)
+{
+	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
+	DECLARE_BITMAP(bits, GUSE_LINES_MAX);
+	int ret;
+
+	bitmap_zero(mask, gc->ngpio);
+	bitmap_zero(bits, gc->ngpio);
+	__set_bit(offset, mask);
+	__assign_bit(offset, bits, value);
+	ret = guse_gpio_do_set_multiple(gc, mask, bits);
+	(void)ret;
+	GUSE_COMPAT_SET_RETURN(ret);
+}
+
+static int guse_gpio_set_config(struct gpio_chip *gc, unsigned int offset,
+				unsigned long config)
+{
+	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_set_config msg = { .line = cpu_to_le32(offset) };
+	u32 param, arg = 0;
+	int ret;
+
+	switch (pinconf_to_config_param(config)) {
+	case PIN_CONFIG_BIAS_DISABLE:
+		param = GUSE_CONFIG_BIAS_DISABLE;
+		break;
+	case PIN_CONFIG_BIAS_PULL_UP:
+		param = GUSE_CONFIG_BIAS_PULL_UP;
+		break;
+	case PIN_CONFIG_BIAS_PULL_DOWN:
+		param = GUSE_CONFIG_BIAS_PULL_DOWN;
+		break;
+	case PIN_CONFIG_DRIVE_PUSH_PULL:
+		param = GUSE_CONFIG_DRIVE_PUSH_PULL;
+		break;
+	case PIN_CONFIG_DRIVE_OPEN_DRAIN:
+		param = GUSE_CONFIG_DRIVE_OPEN_DRAIN;
+		break;
+	case PIN_CONFIG_DRIVE_OPEN_SOURCE:
+		param = GUSE_CONFIG_DRIVE_OPEN_SOURCE;
+		break;
+	case PIN_CONFIG_INPUT_DEBOUNCE:
+		param = GUSE_CONFIG_INPUT_DEBOUNCE;
+		arg = pinconf_to_config_argument(config);
+		break;
+	default:
+		param = 0;
+		break;
+	}
+
+	if (!guse_gpio_enter(chip))
+		return -ENODEV;
+	guse_gpio_flush_consumer(chip, offset);
+	if (!param || !(chip->features & GUSE_CREATE_F_SET_CONFIG)) {
+		ret = -ENOTSUPP;
+		goto out;
+	}
+	msg.param = cpu_to_le32(param);
+	msg.arg = cpu_to_le32(arg);
+	ret = guse_gpio_call(chip, GUSE_OP_SET_CONFIG, &msg, sizeof(msg),
+			     NULL, 0);
+	/* gpiolib falls back (software debounce, emulated drive) on ENOTSUPP */
+	if (ret == -EOPNOTSUPP)
+		ret = -ENOTSUPP;
+out:
+	guse_gpio_leave(chip);
+	return ret;
+}
+
+static ssize_t server_pid_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n",
+			  pid_nr(guse_conn_server_pid(chip->conn)));
+}
+static DEVICE_ATTR_RO(server_pid);
+
+static ssize_t label_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", chip->label);
+}
+static DEVICE_ATTR_RO(label);
+
+static ssize_t num_lines_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", chip->gc.ngpio);
+}
+static DEVICE_ATTR_RO(num_lines);
+
+static ssize_t timeout_ms_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", chip->timeout_ms);
+}
+static DEVICE_ATTR_RO(timeout_ms);
+
+static ssize_t features_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "0x%x\n", chip->features);
+}
+static DEVICE_ATTR_RO(features);
+
+static struct attribute *guse_gpio_attrs[] = {
+	&dev_attr_server_pid.attr,
+	&dev_attr_label.attr,
+	&dev_attr_num_lines.attr,
+	&dev_attr_timeout_ms.attr,
+	&dev_attr_features.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(guse_gpio);
+
+static bool guse_name_valid(const char *name, bool may_be_empty)
+{
+	size_t len = strnlen(name, GUSE_NAME_SIZE);
+
+	if (len == GUSE_NAME_SIZE)
+		return false;
+	return len || may_be_empty;
+}
+
+/* Checks a CREATE message; fills @num_lines, @timeout_ms and @features. */
+static int guse_gpio_check_create(const void *payload, size_t len,
+				  unsigned int *num_lines,
+				  unsigned int *timeout_ms, u32 *features)
+{
+	const struct guse_create *cr = payload;
+	const char (*names)[GUSE_NAME_SIZE];
+	size_t want;
+	unsigned int i;
+
+	if (len < sizeof(*cr))
+		return -EINVAL;
+	if ((le32_to_cpu(cr->version) >> 16) != GUSE_VERSION_MAJOR)
+		return -EPROTONOSUPPORT;
+	if (memchr_inv(cr->reserved, 0, sizeof(cr->reserved)))
+		return -EINVAL;
+	*features = le32_to_cpu(cr->flags);
+	if (*features & ~GUSE_CREATE_F_ALL)
+		return -EINVAL;
+	*num_lines = le32_to_cpu(cr->num_lines);
+	if (!*num_lines || *num_lines > min_t(unsigned int, max_lines,
+					      GUSE_LINES_MAX))
+		return -EINVAL;
+	*timeout_ms = le32_to_cpu(cr->timeout_ms);
+	if (!*timeout_ms)
+		*timeout_ms = GUSE_TIMEOUT_DEFAULT_MS;
+	if (*timeout_ms > GUSE_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	if (!guse_name_valid(cr->label, false))
+		return -EINVAL;
+
+	want = sizeof(*cr);
+	if (*features & GUSE_CREATE_F_LINE_NAMES)
+		want += (size_t)*num_lines * GUSE_NAME_SIZE;
+	if (len != want)
+		return -EINVAL;
+	if (*features & GUSE_CREATE_F_LINE_NAMES) {
+		names = (const void *)(cr + 1);
+		for (i = 0; i < *num_lines; i++)
+			if (!guse_name_valid(names[i], true))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+static void guse_gpio_free_chip(struct guse_gpio *chip)
+{
+	bitmap_free(chip->consumer_pending);
+	bitmap_free(chip->is_output);
+	bitmap_free(chip->levels);
+	kfree(chip->names);
+	kfree(chip->name_ptrs);
+	kfree(chip);
+}
+
+static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
+					 unsigned int num_lines)
+{
+	const char (*names)[GUSE_NAME_SIZE] = (const void *)(cr + 1);
+	struct guse_gpio *chip;
+	unsigned int i;
+
+	chip = kzalloc(sizeof(*chip), GFP_KERNEL);
+	if (!chip)
+		return NULL;
+	chip->consumer_pending = bitmap_zalloc(num_lines, GFP_KERNEL);
+	chip->is_output = bitmap_zalloc(num_lines, GFP_KERNEL);
+	chip->levels = bitmap_zalloc(num_lines, GFP_KERNEL);
+	if (!chip->consumer_pending || !chip->is_output || !chip->levels)
+		goto err;
+	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
+		chip->names = kmemdup(names, num_lines * GUSE_NAME_SIZE,
+				      GFP_KERNEL);
+		chip->name_ptrs = kcalloc(num_lines, sizeof(*chip->name_ptrs),
+					  GFP_KERNEL);
+		if (!chip->names || !chip->name_ptrs)
+			goto err;
+		for (i = 0; i < num_lines; i++)
+			chip->name_ptrs[i] = chip->names[i][0] ?
+					     chip->names[i] : NULL;
+	}
+	strscpy(chip->label, cr->label, sizeof(chip->label));
+	atomic_set(&chip->active, 0);
+	init_waitqueue_head(&chip->drain);
+	raw_spin_lock_init(&chip->state_lock);
+	mutex_init(&chip->irq_bus_lock);
+	return chip;
+err:
+	guse_gpio_free_chip(chip);
+	return NULL;
+}
+
+/*
+ * The gpiochipN character device is the child of our class device that sits
+ * on the gpio bus (the legacy sysfs gpiochip<base> device is a child too).
+ */
+static int guse_gpio_find_chardev(struct device *dev, void *data)
+{
+	struct guse_ready *ready = data;
+
+	if (!dev->bus || strcmp(dev->bus->name, "gpio"))
+		return 0;
+	strscpy(ready->chip_name, dev_name(dev), sizeof(ready->chip_name));
+	return 1;
+}
+
+/* Queues GUSE_OP_READY ahead of anything consumers may have queued. */
+static int guse_gpio_post_ready(struct guse_gpio *chip)
+{
+	struct guse_ready ready = {
+		.version = cpu_to_le32(GUSE_VERSION),
+		.num_lines = cpu_to_le32(chip->gc.ngpio),
+		.base = cpu_to_le32(chip->gc.base),
+		.timeout_ms = cpu_to_le32(chip->timeout_ms),
+	};
+
+	device_for_each_child(chip->dev, &ready, guse_gpio_find_chardev);
+	strscpy(ready.dev_name, dev_name(chip->dev), sizeof(ready.dev_name));
+	return guse_conn_post(chip->conn, GUSE_OP_READY, &ready, sizeof(ready),
+			      true);
+}
+
+/* Stops callbacks and removes the chip; the server is gone or failed. */
+static void guse_gpio_teardown(struct guse_gpio *chip)
+{
+	WRITE_ONCE(chip->dead, true);
+	smp_mb();
+	guse_gpio_irq_stop(chip);
+	gpiochip_remove(&chip->gc);
+	wait_event(chip->drain, !atomic_read(&chip->active));
+	guse_gpio_irq_cleanup(chip);
+	device_unregister(chip->dev);
+	ida_free(&guse_gpio_ida, chip->id);
+	atomic_dec(&guse_gpio_count);
+	guse_gpio_free_chip(chip);
+}
+
+static int guse_gpio_create(struct guse_conn *conn, const void *payload,
+			    size_t len)
+{
+	unsigned int num_lines, timeout_ms;
+	struct guse_gpio *chip;
+	struct gpio_chip *gc;
+	u32 features;
+	int ret;
+
+	ret = guse_gpio_check_create(payload, len, &num_lines, &timeout_ms,
+				     &features);
+	if (ret)
+		return ret;
+	if (atomic_inc_return(&guse_gpio_count) > max_chips) {
+		ret = -ENOSPC;
+		goto err_count;
+	}
+	chip = guse_gpio_alloc(payload, num_lines);
+	if (!chip) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	chip->conn = conn;
+	chip->features = features;
+	chip->timeout_ms = timeout_ms;
+
+	ret = ida_alloc(&guse_gpio_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free;
+	chip->id = ret;
+
+	chip->dev = device_create_with_groups(&guse_class, NULL, MKDEV(0, 0),
+					      chip, guse_gpio_groups, "guse%d",
+					      chip->id);
+	if (IS_ERR(chip->dev)) {
+		ret = PTR_ERR(chip->dev);
+		goto err_ida;
+	}
+
+	gc = &chip->gc;
+	gc->label = chip->label;
+	gc->parent = chip->dev;
+	gc->owner = THIS_MODULE;
+	gc->base = -1;
+	gc->ngpio = num_lines;
+	gc->names = chip->name_ptrs;
+	gc->can_sleep = true;
+	gc->request = guse_gpio_request;
+	gc->free = guse_gpio_free;
+	gc->get_direction = guse_gpio_get_direction;
+	gc->direction_input = guse_gpio_direction_input;
+	gc->direction_output = guse_gpio_direction_output;
+	gc->get = guse_gpio_get;
+	gc->get_multiple = guse_gpio_get_multiple;
+	guse_compat_set_ops(gc, guse_gpio_set, guse_gpio_set_multiple);
+	gc->set_config = guse_gpio_set_config;
+
+	ret = guse_gpio_irq_init(chip);
+	if (ret)
+		goto err_dev;
+
+	guse_conn_set_drvdata(conn, chip);
+	WRITE_ONCE(chip->registering, true);
+	ret = gpiochip_add_data(gc, chip);
+	WRITE_ONCE(chip->registering, false);
+	if (ret) {
+		guse_gpio_irq_stop(chip);
+		goto err_irq;
+	}
+
+	ret = guse_gpio_post_ready(chip);
+	if (ret) {
+		guse_gpio_teardown(chip);
+		return ret;
+	}
+	return 0;
+
+err_irq:
+	guse_gpio_irq_cleanup(chip);
+err_dev:
+	device_unregister(chip->dev);
+err_ida:
+	ida_free(&guse_gpio_ida, chip->id);
+err_free:
+	guse_gpio_free_chip(chip);
+err_count:
+	atomic_dec(&guse_gpio_count);
+	return ret;
+}
+
+static int guse_gpio_notify(struct guse_conn *conn, u16 opcode,
+			    const void *payload, size_t len)
+{
+	struct guse_gpio *chip = guse_conn_get_drvdata(conn);
+
+	switch (opcode) {
+	case GUSE_OP_SET_INPUTS:
+		return guse_gpio_set_inputs(chip, payload, len);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static void guse_gpio_destroy(struct guse_conn *conn)
+{
+	guse_gpio_teardown(guse_conn_get_drvdata(conn));
+}
+
+static const struct guse_frontend guse_gpio_frontend = {
+	.owner		= THIS_MODULE,
+	.create		= guse_gpio_create,
+	.notify		= guse_gpio_notify,
+	.destroy	= guse_gpio_destroy,
+};
+
+static int __init guse_gpio_init(void)
+{
+	int ret;
+
+	ret = class_register(&guse_class);
+	if (ret)
+		return ret;
+	ret = guse_register_frontend(&guse_gpio_frontend);
+	if (ret)
+		class_unregister(&guse_class);
+	return ret;
+}
+module_init(guse_gpio_init);
+
+static void __exit guse_gpio_exit(void)
+{
+	guse_unregister_frontend(&guse_gpio_frontend);
+	class_unregister(&guse_class);
+	ida_destroy(&guse_gpio_ida);
+}
+module_exit(guse_gpio_exit);
+
+MODULE_DESCRIPTION("guse: GPIO chips implemented in userspace");
+MODULE_AUTHOR("The guse developers");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("guse-frontend");
+MODULE_SOFTDEP("pre: guse");

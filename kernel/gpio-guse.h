@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gpio-guse.h - state shared by the parts of gpio-guse.ko: the gpio_chip
+ * callbacks (gpio-guse-chip.c) and the interrupt side (gpio-guse-irq.c).
+ */
+#ifndef _GPIO_GUSE_H
+#define _GPIO_GUSE_H
+
+#include <linux/atomic.h>
+#include <linux/gpio/driver.h>
+#include <linux/irq_work.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <linux/guse.h>
+
+struct device;
+struct guse_conn;
+
+/**
+ * struct guse_gpio - one chip served by one userspace server
+ * @gc: the gpiolib chip
+ * @conn: transport connection to the server
+ * @dev: the class device /sys/class/guse/guseN, parent of the gpiochip
+ * @id: N in guseN
+ * @features: GUSE_CREATE_F_* the server announced
+ * @timeout_ms: request timeout
+ * @label: chip label
+ * @names: line names, NULL when the server gave none
+ * @name_ptrs: the line name pointers handed to gpiolib
+ * @registering: gpiochip_add_data() is running in the server's write():
+ *	answer get_direction locally, the server cannot read yet
+ * @dead: the server is gone; every callback fails with -ENODEV
+ * @active: callbacks currently running
+ * @drain: woken when @active drops to zero
+ * @consumer_pending: lines requested whose consumer label the server has
+ *	not been told yet (see GUSE_OP_CONSUMER)
+ * @state_lock: protects @is_output, @levels and the interrupt state below
+ * @is_output: lines the server reported or set as outputs
+ * @levels: input levels the server injected
+ * @irq_bus_lock: the irq_chip bus lock (slow, sleeping part of irq setup)
+ * @irq_unmasked: lines whose interrupt is unmasked
+ * @irq_type: IRQ_TYPE_* of each line's interrupt
+ * @irq_sent: interrupt state last reported to the server, per line: type
+ *	in bits 0-7, GUSE_IRQ_F_ENABLED in bit 8
+ * @irq_work: raises @irq_pending_level from hard interrupt context
+ * @irq_pending_level: level-triggered lines to raise again on unmask
+ * @irq_dead: the chip is going away: raise nothing any more
+ */
+struct guse_gpio {
+	struct gpio_chip gc;
+	struct guse_conn *conn;
+	struct device *dev;
+	int id;
+	u32 features;
+	unsigned int timeout_ms;
+	char label[GUSE_NAME_SIZE];
+	char (*names)[GUSE_NAME_SIZE];
+	const char **name_ptrs;
+	bool registering;
+	bool dead;
+	atomic_t active;
+	wait_queue_head_t drain;
+	unsigned long *consumer_pending;
+
+	raw_spinlock_t state_lock;
+	unsigned long *is_output;
+	unsigned long *levels;
+
+	struct mutex irq_bus_lock;
+	unsigned long *irq_unmasked;
+	u8 *irq_type;
+	u16 *irq_sent;
+	struct irq_work irq_work;
+	unsigned long *irq_pending_level;
+	bool irq_dead;
+};
+
+/**
+ * guse_gpio_call() - send a request for this chip and wait for the reply
+ * @chip: the chip
+ * @opcode: GUSE_OP_*
+ * @in: request payload
+ * @in_len: size of @in
+ * @out: reply payload buffer
+ * @out_len: exact reply payload size
+ *
+ * Return: 0 or a negative errno (see guse_conn_call()).
+ */
+int guse_gpio_call(struct guse_gpio *chip, u16 opcode, const void *in,
+		   size_t in_len, void *out, size_t out_len);
+
+/**
+ * guse_gpio_irq_init() - set up the chip's interrupt controller
+ * @chip: the chip, before gpiochip_add_data()
+ *
+ * Return: 0 or a negative errno.
+ */
+int guse_gpio_irq_init(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_irq_stop() - stop raising interrupts
+ * @chip: the chip, before gpiochip_remove()
+ *
+ * Waits for interrupts being raised to finish.
+ */
+void guse_gpio_irq_stop(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_irq_cleanup() - free what guse_gpio_irq_init() allocated
+ * @chip: the chip, after gpiochip_remove()
+ */
+void guse_gpio_irq_cleanup(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_set_inputs() - apply a GUSE_OP_SET_INPUTS notification
+ * @chip: the chip
+ * @payload: message payload (unvalidated)
+ * @len: payload size
+ *
+ * Updates the input levels and raises the interrupts of watched lines
+ * whose level changed the way their trigger asks for.  Unless the server
+ * reads inputs itself (GUSE_CREATE_F_GET_INPUTS), waits until the
+ * consumers' handlers for those interrupts have run.
+ *
+ * Return: 0, or -EINVAL for a malformed message (nothing changes).
+ */
+int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
+			 size_t len);
+
+#endif /* _GPIO_GUSE_H */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * guse transport: the interface guse.ko offers to a device frontend.
+ *
+ * guse.ko owns /dev/guse.  Each open file is one connection (struct
+ * guse_conn) to one userspace server.  The transport queues requests, gives
+ * them unique ids, waits for replies with a timeout and fails every waiter
+ * when the server goes away.  It knows nothing of GPIO: the first message of
+ * a connection (GUSE_OP_CREATE) and every notification are handed to the
+ * registered frontend, which creates and drives the actual device.
+ */
+#ifndef _GUSE_TRANSPORT_H
+#define _GUSE_TRANSPORT_H
+
+#include <linux/types.h>
+
+struct guse_conn;
+struct module;
+struct pid;
+
+/**
+ * struct guse_frontend - a device type served over /dev/guse
+ * @owner: module implementing the frontend; pinned while it has devices
+ * @create: called for the first message of a connection, which must be
+ *	GUSE_OP_CREATE.  @payload and @len are the message without its header,
+ *	already copied from userspace (but not validated).  Runs in the
+ *	server's write() and may sleep.  Returns 0 or a negative errno, which
+ *	write() returns; on error the connection stays fresh and the server may
+ *	retry.  Frontend data is attached with guse_conn_set_drvdata().
+ * @notify: called for every server message with id 0 after a successful
+ *	create.  Runs in the server's write() and may sleep.  Returns 0 or a
+ *	negative errno for write() to return.
+ * @destroy: called once when the server closes the connection, after every
+ *	waiting request has been failed with -ENODEV and while new requests
+ *	already fail at once.  The frontend removes its device and must make
+ *	sure that no call into the transport for @conn is running or can start
+ *	when it returns.
+ */
+struct guse_frontend {
+	struct module *owner;
+	int (*create)(struct guse_conn *conn, const void *payload, size_t len);
+	int (*notify)(struct guse_conn *conn, u16 opcode, const void *payload,
+		      size_t len);
+	void (*destroy)(struct guse_conn *conn);
+};
+
+/**
+ * guse_register_frontend() - make a frontend serve /dev/guse connections
+ * @fe: the frontend; must stay valid until guse_unregister_frontend()
+ *
+ * Only one frontend can be registered at a time.
+ *
+ * Return: 0, or -EBUSY if another frontend is registered.
+ */
+int guse_register_frontend(const struct guse_frontend *fe);
+
+/**
+ * guse_unregister_frontend() - stop serving new connections
+ * @fe: the frontend passed to guse_register_frontend()
+ *
+ * Connections that already created a device keep the frontend's module
+ * pinned, so this only runs when none is left.
+ */
+void guse_unregister_frontend(const struct guse_frontend *fe);
+
+/**
+ * guse_conn_call() - send a request to the server and wait for its reply
+ * @conn: the connection
+ * @opcode: GUSE_OP_* of the request
+ * @in: request payload (without header)
+ * @in_len: size of @in
+ * @out: buffer for the reply payload, or NULL when @out_len is 0
+ * @out_len: exact payload size a successful reply must carry; the
+ *	transport rejects any other size (the server's write() fails with
+ *	-EINVAL and the request stays pending)
+ * @timeout_ms: how long to wait for the reply
+ *
+ * May sleep.  A fatal signal ends the wait early.
+ *
+ * Return: 0 when the server replied with success (and @out is filled);
+ * the negated errno the server replied with (only values 1..133 pass,
+ * anything else becomes -EIO); -ETIMEDOUT without a reply in time; -EINTR
+ * on a fatal signal; -ENODEV when the server is gone; -EBUSY when the
+ * connection already has the maximum number of requests in flight;
+ * -ENOMEM.
+ */
+int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len, void *out, size_t out_len,
+		   unsigned int timeout_ms);
+
+/**
+ * guse_conn_post() - queue a message that the server must not answer
+ * @conn: the connection
+ * @opcode: GUSE_OP_* of the message
+ * @in: payload (without header)
+ * @in_len: size of @in
+ * @first: queue ahead of everything already queued
+ *
+ * May sleep (allocates with GFP_KERNEL).
+ *
+ * Return: 0, -ENODEV when the server is gone, or -ENOMEM.
+ */
+int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len, bool first);
+
+/**
+ * guse_conn_set_drvdata() - attach frontend data to a connection
+ * @conn: the connection
+ * @data: frontend data
+ */
+void guse_conn_set_drvdata(struct guse_conn *conn, void *data);
+
+/**
+ * guse_conn_get_drvdata() - frontend data attached to a connection
+ * @conn: the connection
+ *
+ * Return: what guse_conn_set_drvdata() stored, or NULL.
+ */
+void *guse_conn_get_drvdata(struct guse_conn *conn);
+
+/**
+ * guse_conn_server_pid() - the process that opened the connection
+ * @conn: the connection
+ *
+ * Return: the pid of the thread group that opened /dev/guse (no reference
+ * taken; valid as long as @conn is).
+ */
+struct pid *guse_conn_server_pid(struct guse_conn *conn);
+
+#endif /* _GUSE_TRANSPORT_H */

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * guse - /dev/guse, the request channel between kernel device frontends and
+ * the userspace servers that implement the devices.
+ *
+ * One open file is one connection.  Kernel requests are queued, read by the
+ * server one message per read(), and answered one message per write().  The
+ * caller of guse_conn_call() sleeps until the reply, a timeout, a fatal
+ * signal or the death of the server.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/kmod.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include <linux/guse.h>
+
+#include "guse-transport.h"
+
+/* Largest errno a server may answer with; anything else becomes -EIO. */
+#define GUSE_SERVER_ERRNO_MAX	133
+/* Messages up to this size are copied from userspace onto the stack. */
+#define GUSE_SMALL_MSG		256
+
+static unsigned int max_in_flight = 64;
+module_param(max_in_flight, uint, 0444);
+MODULE_PARM_DESC(max_in_flight,
+		 "Requests one connection may have waiting for its server (default 64)");
+
+enum guse_conn_state {
+	GUSE_CONN_NEW,		/* no device yet: waiting for CREATE */
+	GUSE_CONN_LIVE,		/* the frontend created its device */
+	GUSE_CONN_DEAD,		/* the server closed the file */
+};
+
+/**
+ * struct guse_conn - one open /dev/guse file
+ * @lock: protects everything below it except @create_lock's data
+ * @queue: messages not read by the server yet
+ * @sent: requests read by the server, waiting for their reply
+ * @next_id: last request id handed out
+ * @in_flight: requests queued or sent that expect a reply
+ * @state: enum guse_conn_state
+ * @readq: the server's readers and pollers
+ * @create_lock: serializes the CREATE message against itself
+ * @fe: the frontend serving the device, set when @state is LIVE
+ * @drvdata: frontend data
+ * @server: thread group that opened the file
+ */
+struct guse_conn {
+	spinlock_t lock;
+	struct list_head queue;
+	struct list_head sent;
+	u64 next_id;
+	unsigned int in_flight;
+	enum guse_conn_state state;
+	wait_queue_head_t readq;
+	struct mutex create_lock;
+	const struct guse_frontend *fe;
+	void *drvdata;
+	struct pid *server;
+};
+
+/**
+ * struct guse_req - one message from the kernel to the server
+ * @node: entry in guse_conn.queue or guse_conn.sent; empty once answered
+ * @ref: the caller holds one reference, a reader copying it another
+ * @done: completed when answered or failed
+ * @noreply: posted with guse_conn_post(): owned by the queue, no waiter
+ * @opcode: GUSE_OP_* (host order)
+ * @id: request id (host order)
+ * @error: result for the waiter
+ * @out: buffer for the reply payload
+ * @out_len: exact size of the reply payload
+ * @len: size of @msg
+ * @msg: the message as the server reads it
+ */
+struct guse_req {
+	struct list_head node;
+	refcount_t ref;
+	struct completion done;
+	bool noreply;
+	u16 opcode;
+	u64 id;
+	int error;
+	void *out;
+	size_t out_len;
+	size_t len;
+	struct guse_msg_header msg[];
+};
+
+static DEFINE_MUTEX(guse_fe_lock);
+static const struct guse_frontend *guse_fe;
+
+int guse_register_frontend(const struct guse_frontend *fe)
+{
+	int ret = 0;
+
+	mutex_lock(&guse_fe_lock);
+	if (guse_fe)
+		ret = -EBUSY;
+	else
+		guse_fe = fe;
+	mutex_unlock(&guse_fe_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(guse_register_frontend);
+
+void guse_unregister_frontend(const struct guse_frontend *fe)
+{
+	mutex_lock(&guse_fe_lock);
+	if (guse_fe == fe)
+		guse_fe = NULL;
+	mutex_unlock(&guse_fe_lock);
+}
+EXPORT_SYMBOL_GPL(guse_unregister_frontend);
+
+/* Returns the registered frontend with its module pinned, or NULL. */
+static const struct guse_frontend *guse_get_frontend(void)
+{
+	const struct guse_frontend *fe;
+
+	mutex_lock(&guse_fe_lock);
+	fe = guse_fe;
+	if (fe && !try_module_get(fe->owner))
+		fe = NULL;
+	mutex_unlock(&guse_fe_lock);
+	return fe;
+}
+
+void guse_conn_set_drvdata(struct guse_conn *conn, void *data)
+{
+	conn->drvdata = data;
+}
+EXPORT_SYMBOL_GPL(guse_conn_set_drvdata);
+
+void *guse_conn_get_drvdata(struct guse_conn *conn)
+{
+	return conn->drvdata;
+}
+EXPORT_SYMBOL_GPL(guse_conn_get_drvdata);
+
+struct pid *guse_conn_server_pid(struct guse_conn *conn)
+{
+	return conn->server;
+}
+EXPORT_SYMBOL_GPL(guse_conn_server_pid);
+
+static struct guse_req *guse_req_alloc(u16 opcode, const void *in,
+				       size_t in_len)
+{
+	size_t len = sizeof(struct guse_msg_header) + in_len;
+	struct guse_req *req;
+
+	if (len > GUSE_MSG_SIZE_MAX)
+		return ERR_PTR(-EINVAL);
+	req = kmalloc(sizeof(*req) + len, GFP_KERNEL);
+	if (!req)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&req->node);
+	refcount_set(&req->ref, 1);
+	init_completion(&req->done);
+	req->noreply = false;
+	req->opcode = opcode;
+	req->id = 0;
+	req->error = 0;
+	req->out = NULL;
+	req->out_len = 0;
+	req->len = len;
+	memset(req->msg, 0, sizeof(*req->msg));
+	req->msg->len = cpu_to_le32(len);
+	req->msg->opcode = cpu_to_le16(opcode);
+	if (in_len)
+		memcpy(req->msg + 1, in, in_len);
+	return req;
+}
+
+static void guse_req_put(struct guse_req *req)
+{
+	if (refcount_dec_and_test(&req->ref))
+		kfree(req);
+}
+
+/* Ends a queued or sent request; called with conn->lock held. */
+static void guse_req_finish(struct guse_req *req, int error)
+{
+	list_del_init(&req->node);
+	if (req->noreply) {
+		guse_req_put(req);
+		return;
+	}
+	req->error = error;
+	complete(&req->done);
+}
+
+int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len, void *out, size_t out_len,
+		   unsigned int timeout_ms)
+{
+	struct guse_req *req;
+	long left;
+	int ret;
+
+	req = guse_req_alloc(opcode, in, in_len);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->out = out;
+	req->out_len = out_len;
+
+	spin_lock(&conn->lock);
+	if (conn->state == GUSE_CONN_DEAD) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (conn->in_flight >= READ_ONCE(max_in_flight)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	conn->in_flight++;
+	req->id = ++conn->next_id;
+	req->msg->id = cpu_to_le64(req->id);
+	list_add_tail(&req->node, &conn->queue);
+	spin_unlock(&conn->lock);
+	wake_up_interruptible(&conn->readq);
+
+	left = wait_for_completion_killable_timeout(&req->done,
+						    msecs_to_jiffies(timeout_ms));
+
+	spin_lock(&conn->lock);
+	if (!list_empty(&req->node))
+		guse_req_finish(req, left < 0 ? -EINTR : -ETIMEDOUT);
+	conn->in_flight--;
+	ret = req->error;
+out_unlock:
+	spin_unlock(&conn->lock);
+	guse_req_put(req);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(guse_conn_call);
+
+int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len, bool first)
+{
+	struct guse_req *req;
+
+	req = guse_req_alloc(opcode, in, in_len);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->noreply = true;
+	req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
+
+	spin_lock(&conn->lock);
+	if (conn->state == GUSE_CONN_DEAD) {
+		spin_unlock(&conn->lock);
+		guse_req_put(req);
+		return -ENODEV;
+	}
+	if (first)
+		list_add(&req->node, &conn->queue);
+	else
+		list_add_tail(&req->node, &conn->queue);
+	spin_unlock(&conn->lock);
+	wake_up_interruptible(&conn->readq);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(guse_conn_post);
+
+static int guse_open(struct inode *inode, struct file *file)
+{
+	struct guse_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return -ENOMEM;
+	spin_lock_init(&conn->lock);
+	INIT_LIST_HEAD(&conn->queue);
+	INIT_LIST_HEAD(&conn->sent);
+	init_waitqueue_head(&conn->readq);
+	mutex_init(&conn->create_lock);
+	conn->state = GUSE_CONN_NEW;
+	conn->server = get_pid(task_tgid(current));
+	file->private_data = conn;
+	return stream_open(inode, file);
+}
+
+static int guse_release(struct inode *inode, struct file *file)
+{
+	struct guse_conn *conn = file->private_data;
+	struct guse_req *req, *tmp;
+	bool live;
+
+	spin_lock(&conn->lock);
+	live = conn->state == GUSE_CONN_LIVE;
+	conn->state = GUSE_CONN_DEAD;
+	list_for_each_entry_safe(req, tmp, &conn->queue, node)
+		guse_req_finish(req, -ENODEV);
+	list_for_each_entry_safe(req, tmp, &conn->sent, node)
+		guse_req_finish(req, -ENODEV);
+	spin_unlock(&conn->lock);
+	wake_up_interruptible_all(&conn->readq);
+
+	if (live) {
+		conn->fe->destroy(conn);
+		module_put(conn->fe->owner);
+	}
+	put_pid(conn->server);
+	mutex_destroy(&conn->create_lock);
+	kfree(conn);
+	return 0;
+}
+
+static bool guse_conn_readable(struct guse_conn *conn)
+{
+	bool ret;
+
+	spin_lock(&conn->lock);
+	ret = !list_empty(&conn->queue);
+	spin_unlock(&conn->lock);
+	return ret;
+}
+
+static ssize_t guse_read(struct file *file, char __user *buf, size_t count,
+			 loff_t *ppos)
+{
+	struct guse_conn *conn = file->private_data;
+	struct guse_req *req;
+	ssize_t ret;
+
+	for (;;) {
+		spin_lock(&conn->lock);
+		if (!list_empty(&conn->queue))
+			break;
+		spin_unlock(&conn->lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(conn->readq,
+					       guse_conn_readable(conn));
+		if (ret)
+			return ret;
+	}
+
+	req = list_first_entry(&conn->queue, struct guse_req, node);
+	if (count < req->len) {
+		spin_unlock(&conn->lock);
+		return -EINVAL;
+	}
+	if (req->noreply) {
+		/* the reader now owns the queue's reference */
+		list_del_init(&req->node);
+	} else {
+		list_move_tail(&req->node, &conn->sent);
+		refcount_inc(&req->ref);
+	}
+	spin_unlock(&conn->lock);
+
+	ret = req->len;
+	if (copy_to_user(buf, req->msg, req->len)) {
+		spin_lock(&conn->lock);
+		if (!list_empty(&req->node))
+			guse_req_finish(req, -EIO);
+		spin_unlock(&conn->lock);
+		ret = -EFAULT;
+	}
+	guse_req_put(req);
+	return ret;
+}
+
+static int guse_server_errno(u32 error)
+{
+	if (error <= GUSE_SERVER_ERRNO_MAX)
+		return -(int)error;
+	return -EIO;
+}
+
+static int guse_conn_reply(struct guse_conn *conn,
+			   const struct guse_msg_header *hdr,
+			   const void *payload, size_t len)
+{
+	u32 error = le32_to_cpu(hdr->error);
+	u64 id = le64_to_cpu(hdr->id);
+	struct guse_req *req;
+	int ret = -ENOENT;
+
+	if (error > MAX_ERRNO || (error && len))
+		return -EINVAL;
+
+	spin_lock(&conn->lock);
+	list_for_each_entry(req, &conn->sent, node) {
+		if (req->id != id)
+			continue;
+		if (req->opcode != le16_to_cpu(hdr->opcode) ||
+		    (!error && len != req->out_len)) {
+			ret = -EINVAL;
+			break;
+		}
+		if (!error && len)
+			memcpy(req->out, payload, len);
+		guse_req_finish(req, error ? guse_server_errno(error) : 0);
+		ret = 0;
+		break;
+	}
+	spin_unlock(&conn->lock);
+	return ret;
+}
+
+static int guse_conn_create(struct guse_conn *conn, const void *payload,
+			    size_t len)
+{
+	const struct guse_frontend *fe;
+	int ret;
+
+	mutex_lock(&conn->create_lock);
+	if (conn->state != GUSE_CONN_NEW) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	fe = guse_get_frontend();
+	if (!fe) {
+		request_module("guse-frontend");
+		fe = guse_get_frontend();
+	}
+	if (!fe) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	/* calls made by the frontend while it creates need conn->fe */
+	conn->fe = fe;
+	ret = fe->create(conn, payload, len);
+	if (ret) {
+		conn->fe = NULL;
+		module_put(fe->owner);
+		goto out_unlock;
+	}
+	spin_lock(&conn->lock);
+	conn->state = GUSE_CONN_LIVE;
+	spin_unlock(&conn->lock);
+out_unlock:
+	mutex_unlock(&conn->create_lock);
+	return ret;
+}
+
+static int guse_conn_message(struct guse_conn *conn, const void *msg,
+			     size_t count)
+{
+	const struct guse_msg_header *hdr = msg;
+	const void *payload = hdr + 1;
+	size_t len = count - sizeof(*hdr);
+	u16 opcode = le16_to_cpu(hdr->opcode);
+
+	if (le32_to_cpu(hdr->len) != count || hdr->flags || hdr->reserved)
+		return -EINVAL;
+	if (hdr->id) {
+		if (READ_ONCE(conn->state) != GUSE_CONN_LIVE)
+			return -EINVAL;
+		return guse_conn_reply(conn, hdr, payload, len);
+	}
+	if (hdr->error)
+		return -EINVAL;
+	if (opcode == GUSE_OP_CREATE)
+		return guse_conn_create(conn, payload, len);
+	if (READ_ONCE(conn->state) != GUSE_CONN_LIVE)
+		return -EINVAL;
+	return conn->fe->notify(conn, opcode, payload, len);
+}
+
+static ssize_t guse_write(struct file *file, const char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	struct guse_conn *conn = file->private_data;
+	u64 small[GUSE_SMALL_MSG / sizeof(u64)];
+	void *msg = small;
+	int ret;
+
+	if (count < sizeof(struct guse_msg_header) || count > GUSE_MSG_SIZE_MAX)
+		return -EINVAL;
+	if (count > sizeof(small)) {
+		msg = kvmalloc(count, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+	}
+	if (copy_from_user(msg, buf, count))
+		ret = -EFAULT;
+	else
+		ret = guse_conn_message(conn, msg, count);
+	if (msg != small)
+		kvfree(msg);
+	return ret ? ret : count;
+}
+
+static __poll_t guse_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct guse_conn *conn = file->private_data;
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &conn->readq, wait);
+	if (guse_conn_readable(conn))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}
+
+static const struct file_operations guse_fops = {
+	.owner		= THIS_MODULE,
+	.open		= guse_open,
+	.release	= guse_release,
+	.read		= guse_read,
+	.write		= guse_write,
+	.poll		= guse_poll,
+};
+
+static struct miscdevice guse_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "guse",
+	.fops		= &guse_fops,
+	.mode		= 0600,
+};
+
+static int __init guse_init(void)
+{
+	if (!max_in_flight)
+		max_in_flight = 1;
+	return misc_register(&guse_misc);
+}
+module_init(guse_init);
+
+static void __exit guse_exit(void)
+{
+	misc_deregister(&guse_misc);
+}
+module_exit(guse_exit);
+
+MODULE_DESCRIPTION("guse: request channel for devices implemented in userspace");
+MODULE_AUTHOR("The guse developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,170 @@
+#!/bin/bash
+# Prepare a Debian 12 (bookworm) machine to build and test guse.
+#
+# - adds the apt suites guse needs (bookworm-backports, trixie,
+#   trixie-backports) with pins that keep the base system on bookworm,
+# - installs exact packages: toolchain, autotools, QEMU, busybox, the
+#   libgpiod v2 tools and headers, kernel headers for 6.1 and 6.12,
+# - downloads (never installs) the kernel images the test VM boots,
+# - builds a trixie chroot carrying the 7.3 headers and gcc-14.
+#
+# Idempotent: a second run only checks.  Downloads are cached in
+# $GUSE_CACHE (default /var/cache/guse).  Never upgrades installed packages.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/kernels.conf"
+cache=${GUSE_CACHE:-/var/cache/guse}
+mirror=${GUSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || { say "must run as root"; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$cache/debs" "$cache/kernels"
+
+# --- apt suites ----------------------------------------------------------
+src=/etc/apt/sources.list.d/guse-extra.sources
+want_src="Types: deb
+URIs: $mirror
+Suites: bookworm-backports trixie trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+pin=/etc/apt/preferences.d/guse-pin
+want_pin="# guse: trixie is only used for exact, named packages.
+Package: *
+Pin: release n=trixie
+Pin-Priority: 50
+
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 50"
+need_update=0
+if [ "$(cat "$src" 2>/dev/null)" != "$want_src" ]; then
+	say "adding apt suites bookworm-backports, trixie, trixie-backports"
+	printf '%s\n' "$want_src" >"$src"
+	need_update=1
+fi
+if [ "$(cat "$pin" 2>/dev/null)" != "$want_pin" ]; then
+	say "pinning trixie below bookworm"
+	printf '%s\n' "$want_pin" >"$pin"
+	need_update=1
+fi
+if ! apt-cache show "linux-headers-$GUSE_KREL_6_12" >/dev/null 2>&1; then
+	need_update=1
+fi
+if [ $need_update = 1 ]; then
+	say "apt-get update"
+	apt-get update -qq
+fi
+
+# --- host packages -------------------------------------------------------
+bpo=bookworm-backports
+pkgs=(
+	build-essential autoconf automake libtool pkg-config
+	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind
+	libfuse3-dev fuse3
+	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
+	"linux-headers-$GUSE_KREL_6_1"
+	"linux-headers-$GUSE_KREL_6_12/$bpo"
+	"linux-headers-${GUSE_KREL_6_12%-amd64}-common/$bpo"
+	"linux-kbuild-${GUSE_KREL_6_12%-amd64}/$bpo"
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	name=${p%/*}
+	if [ "$p" != "$name" ]; then
+		# must be the version from that suite
+		# version lines: "[***] <version> <prio>"; source lines:
+		# "<prio> <uri> <suite>/<component> ..." or "<prio> /var/lib/dpkg/status"
+		cand=$(apt-cache policy "$name" | awk -v s="${p#*/}" '
+			$1 == "***" && NF == 3 { v = $2; next }
+			NF == 2 && $2 !~ /^\// { v = $1; next }
+			index($0, " " s "/") { print v; exit }')
+		inst=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
+		[ -n "$inst" ] && [ "$inst" = "$cand" ] && continue
+	else
+		dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q 'ok installed' && continue
+	fi
+	missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing: ${missing[*]}"
+	apt-get install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confold "${missing[@]}" >"$cache/apt.log" 2>&1 ||
+		{ tail -30 "$cache/apt.log" >&2; exit 1; }
+else
+	say "host packages present"
+fi
+
+# --- kernel images for the test VM (downloaded and unpacked, not installed)
+fetch_kernel() { # <short> <release> <suite> <package...>
+	local short=$1 rel=$2 suite=$3 dir pkg
+	shift 3
+	dir=$cache/kernels/$rel
+	if [ -f "$dir/.complete" ]; then
+		normalize_kernel "$dir" "$rel" # caches from older versions of this script
+		return
+	fi
+	say "fetching kernel $rel ($suite)"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for pkg in "$@"; do
+		if ! ls "$cache/debs/${pkg}_"*.deb >/dev/null 2>&1; then
+			(cd "$cache/debs" && apt-get download -q "$pkg/$suite" >/dev/null)
+		fi
+		dpkg-deb -x "$(ls "$cache/debs/${pkg}_"*.deb | head -1)" "$dir"
+	done
+	normalize_kernel "$dir" "$rel"
+	[ -f "$dir/boot/vmlinuz-$rel" ] || { say "no vmlinuz in $dir"; exit 1; }
+	touch "$dir/.complete"
+}
+
+# Give every unpacked kernel the same layout, boot/vmlinuz-<rel> and
+# lib/modules/<rel>/ with a modules.dep: trixie's packages put everything in
+# usr/lib/modules/<rel>/ (vmlinuz included), and no package ships modules.dep
+# (depmod runs at install time, which we skip).
+normalize_kernel() { # <dir> <release>
+	local dir=$1 rel=$2 f
+	if [ -d "$dir/usr/lib/modules/$rel" ] && [ ! -e "$dir/lib/modules/$rel" ]; then
+		mkdir -p "$dir/lib/modules"
+		mv "$dir/usr/lib/modules/$rel" "$dir/lib/modules/$rel"
+	fi
+	mkdir -p "$dir/boot"
+	for f in vmlinuz System.map config; do
+		if [ -e "$dir/lib/modules/$rel/$f" ] && [ ! -e "$dir/boot/$f-$rel" ]; then
+			ln -s "../lib/modules/$rel/$f" "$dir/boot/$f-$rel"
+		fi
+	done
+	if [ ! -f "$dir/lib/modules/$rel/modules.dep" ]; then
+		depmod -b "$dir" "$rel"
+	fi
+}
+fetch_kernel 6.1 "$GUSE_KREL_6_1" bookworm "linux-image-$GUSE_KREL_6_1"
+fetch_kernel 6.12 "$GUSE_KREL_6_12" bookworm-backports "linux-image-$GUSE_KREL_6_12"
+v73=${GUSE_KREL_7_3%-amd64}
+fetch_kernel 7.3 "$GUSE_KREL_7_3" trixie-backports \
+	"linux-binary-$GUSE_KREL_7_3" "linux-modules-$GUSE_KREL_7_3" \
+	"linux-base-$GUSE_KREL_7_3"
+
+# --- trixie chroot with the 7.3 headers ----------------------------------
+root=$cache/trixie-root
+if [ ! -f "$root/.complete" ]; then
+	say "creating trixie build chroot in $root (about a minute)"
+	rm -rf "$root"
+	debootstrap --variant=minbase --include=make,gcc-14,libc6-dev,ca-certificates \
+		trixie "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+		{ tail -30 "$cache/debootstrap.log" >&2; exit 1; }
+	printf 'deb %s trixie main\ndeb %s trixie-backports main\n' "$mirror" "$mirror" \
+		>"$root/etc/apt/sources.list"
+	chroot "$root" apt-get update -qq
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "linux-headers-$GUSE_KREL_7_3/trixie-backports" \
+		>"$cache/chroot-apt.log" 2>&1 ||
+		{ tail -30 "$cache/chroot-apt.log" >&2; exit 1; }
+	chroot "$root" apt-get clean
+	touch "$root/.complete"
+else
+	say "trixie chroot present"
+fi
+say "done"
