@@ -48,8 +48,7 @@ static struct guse_gpio *to_guse_gpio(struct gpio_chip *gc)
 	return gpiochip_get_data(gc);
 }
 
-/* Marks a callback as running; false when the server is gone. */
-static bool guse_gpio_enter(struct guse_gpio *chip)
+bool guse_gpio_enter(struct guse_gpio *chip)
 {
 	atomic_inc(&chip->active);
 	smp_mb__after_atomic();
@@ -60,7 +59,7 @@ static bool guse_gpio_enter(struct guse_gpio *chip)
 	return false;
 }
 
-static void guse_gpio_leave(struct guse_gpio *chip)
+void guse_gpio_leave(struct guse_gpio *chip)
 {
 	if (atomic_dec_and_test(&chip->active))
 		wake_up(&chip->drain);
@@ -121,6 +120,8 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 		if (ret)
 			clear_bit(offset, chip->consumer_pending);
 	}
+	if (!ret)
+		set_bit(offset, chip->requested);
 	guse_gpio_leave(chip);
 	return ret;
 }
@@ -130,6 +131,7 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 	struct guse_gpio *chip = to_guse_gpio(gc);
 	struct guse_line msg = { .line = cpu_to_le32(offset) };
 
+	test_and_clear_bit(offset, chip->requested);
 	if (!guse_gpio_enter(chip))
 		return;
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
@@ -435,8 +437,7 @@ static ssize_t server_pid_show(struct device *dev,
 {
 	struct guse_gpio *chip = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%d\n",
-			  pid_nr(guse_conn_server_pid(chip->conn)));
+	return sysfs_emit(buf, "%d\n", chip->server_pid);
 }
 static DEVICE_ATTR_RO(server_pid);
 
@@ -540,8 +541,9 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 	return 0;
 }
 
-static void guse_gpio_free_chip(struct guse_gpio *chip)
+void guse_gpio_free_chip(struct guse_gpio *chip)
 {
+	bitmap_free(chip->requested);
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
 	bitmap_free(chip->levels);
@@ -560,10 +562,12 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	chip = kzalloc(sizeof(*chip), GFP_KERNEL);
 	if (!chip)
 		return NULL;
+	chip->requested = bitmap_zalloc(num_lines, GFP_KERNEL);
 	chip->consumer_pending = bitmap_zalloc(num_lines, GFP_KERNEL);
 	chip->is_output = bitmap_zalloc(num_lines, GFP_KERNEL);
 	chip->levels = bitmap_zalloc(num_lines, GFP_KERNEL);
-	if (!chip->consumer_pending || !chip->is_output || !chip->levels)
+	if (!chip->requested || !chip->consumer_pending || !chip->is_output ||
+	    !chip->levels)
 		goto err;
 	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
 		chip->names = kmemdup(names, num_lines * GUSE_NAME_SIZE,
@@ -617,19 +621,39 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 			      true);
 }
 
-/* Stops callbacks and removes the chip; the server is gone or failed. */
+/*
+ * Drops the module references gpiolib will not drop for lines still
+ * requested when their chip went away (see guse-compat.h).  A line freed
+ * concurrently clears its bit first and is left to gpiolib.
+ */
+static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
+{
+	unsigned int line;
+
+	if (!GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF)
+		return;
+	for (line = 0; line < chip->gc.ngpio; line++)
+		if (test_and_clear_bit(line, chip->requested))
+			module_put(THIS_MODULE);
+}
+
+/*
+ * Removes the chip of a server that is gone (or failed to start).  No call
+ * into the transport runs or starts once this returns; the memory itself
+ * is freed when the last consumer freed the chip's interrupts.
+ */
 static void guse_gpio_teardown(struct guse_gpio *chip)
 {
 	WRITE_ONCE(chip->dead, true);
 	smp_mb();
+	wait_event(chip->drain, !atomic_read(&chip->active));
 	guse_gpio_irq_stop(chip);
 	gpiochip_remove(&chip->gc);
-	wait_event(chip->drain, !atomic_read(&chip->active));
-	guse_gpio_irq_cleanup(chip);
+	guse_gpio_put_leaked_refs(chip);
 	device_unregister(chip->dev);
 	ida_free(&guse_gpio_ida, chip->id);
 	atomic_dec(&guse_gpio_count);
-	guse_gpio_free_chip(chip);
+	guse_gpio_irq_release(chip);
 }
 
 static int guse_gpio_create(struct guse_conn *conn, const void *payload,
@@ -655,6 +679,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 		goto err_count;
 	}
 	chip->conn = conn;
+	chip->server_pid = pid_nr(guse_conn_server_pid(conn));
 	chip->features = features;
 	chip->timeout_ms = timeout_ms;
 
@@ -765,6 +790,7 @@ static void __exit guse_gpio_exit(void)
 {
 	guse_unregister_frontend(&guse_gpio_frontend);
 	class_unregister(&guse_class);
+	guse_gpio_irq_exit();
 	ida_destroy(&guse_gpio_ida);
 }
 module_exit(guse_gpio_exit);

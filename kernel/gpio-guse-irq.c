@@ -7,6 +7,14 @@
  * may use hard-irq handlers (gpiolib's software debounce does).  The
  * sleeping part of interrupt configuration (telling the server) happens in
  * irq_bus_sync_unlock, as in gpio-virtio.
+ *
+ * The domain is ours rather than gpiolib's (GPIOLIB_IRQCHIP) because a
+ * server can die while consumers hold interrupts of its lines.  gpiolib
+ * would dispose of the mappings under them when the chip is removed (on
+ * 6.1 that leaks /proc/irq entries with a WARNING, and a later free_irq()
+ * may hit a reused number).  We remove the gpio_chip at once, so consumers
+ * see ENODEV and POLLHUP, and keep the domain until the last interrupt has
+ * been freed.
  */
 #include <linux/bitmap.h>
 #include <linux/gpio/driver.h>
@@ -14,7 +22,12 @@
 #include <linux/irq.h>
 #include <linux/irq_work.h>
 #include <linux/irqdesc.h>
+#include <linux/irqdomain.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -23,9 +36,25 @@
 /* irq_sent: bit 8 says "enabled" above the GUSE_IRQ_TYPE_* value */
 #define GUSE_IRQ_SENT_ENABLED	BIT(8)
 
+/* Delay between the last free_irq() of a removed chip and its domain going */
+#define GUSE_IRQ_RELEASE_DELAY	HZ
+
+/* Removed chips whose domain is still alive; see guse_gpio_irq_release(). */
+static LIST_HEAD(guse_gpio_zombies);
+static DEFINE_MUTEX(guse_gpio_zombies_lock);
+
+static struct lock_class_key guse_gpio_irq_lock_class;
+static struct lock_class_key guse_gpio_irq_request_class;
+
 static struct guse_gpio *irqd_to_guse_gpio(struct irq_data *d)
 {
-	return gpiochip_get_data(irq_data_get_irq_chip_data(d));
+	return irq_data_get_irq_chip_data(d);
+}
+
+/* True once gpiochip_remove() ran: gpiolib must not be called any more. */
+static bool guse_gpio_removed(struct guse_gpio *chip)
+{
+	return READ_ONCE(chip->removed);
 }
 
 /* Level-triggered lines whose level is active; called with state_lock. */
@@ -57,7 +86,8 @@ static void guse_gpio_irq_mask(struct irq_data *d)
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__clear_bit(hwirq, chip->irq_unmasked);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
-	gpiochip_disable_irq(&chip->gc, hwirq);
+	if (!guse_gpio_removed(chip))
+		gpiochip_disable_irq(&chip->gc, hwirq);
 }
 
 static void guse_gpio_irq_unmask(struct irq_data *d)
@@ -67,7 +97,8 @@ static void guse_gpio_irq_unmask(struct irq_data *d)
 	unsigned long flags;
 	bool raise = false;
 
-	gpiochip_enable_irq(&chip->gc, hwirq);
+	if (!guse_gpio_removed(chip))
+		gpiochip_enable_irq(&chip->gc, hwirq);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__set_bit(hwirq, chip->irq_unmasked);
 	/* a level interrupt stays asserted while its level is active */
@@ -142,7 +173,8 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 	unsigned long flags;
 	u16 state;
 
-	if (!(chip->features & GUSE_CREATE_F_IRQ_CONFIG))
+	if (!(chip->features & GUSE_CREATE_F_IRQ_CONFIG) ||
+	    !guse_gpio_enter(chip))
 		goto out;
 
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
@@ -151,20 +183,51 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 		state |= GUSE_IRQ_SENT_ENABLED;
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 
-	if (state == chip->irq_sent[hwirq] || READ_ONCE(chip->dead))
-		goto out;
-	msg.type = cpu_to_le32(state & 0xff);
-	msg.flags = cpu_to_le32(state & GUSE_IRQ_SENT_ENABLED ?
-				GUSE_IRQ_F_ENABLED : 0);
-	if (!guse_gpio_call(chip, GUSE_OP_IRQ_CONFIG, &msg, sizeof(msg),
-			    NULL, 0))
-		chip->irq_sent[hwirq] = state;
+	if (state != chip->irq_sent[hwirq]) {
+		msg.type = cpu_to_le32(state & 0xff);
+		msg.flags = cpu_to_le32(state & GUSE_IRQ_SENT_ENABLED ?
+					GUSE_IRQ_F_ENABLED : 0);
+		if (!guse_gpio_call(chip, GUSE_OP_IRQ_CONFIG, &msg,
+				    sizeof(msg), NULL, 0))
+			chip->irq_sent[hwirq] = state;
+	}
+	guse_gpio_leave(chip);
 out:
 	mutex_unlock(&chip->irq_bus_lock);
 }
 
+static int guse_gpio_irq_reqres(struct irq_data *d)
+{
+	struct guse_gpio *chip = irqd_to_guse_gpio(d);
+	int ret;
+
+	if (guse_gpio_removed(chip))
+		return -ENODEV;
+	ret = gpiochip_reqres_irq(&chip->gc, irqd_to_hwirq(d));
+	if (!ret)
+		atomic_inc(&chip->irqs_in_use);
+	return ret;
+}
+
+static void guse_gpio_irq_relres(struct irq_data *d)
+{
+	struct guse_gpio *chip = irqd_to_guse_gpio(d);
+
+	/*
+	 * After the chip is gone, only drop the module reference that
+	 * gpiochip_reqres_irq() took; its descriptors are no concern of ours.
+	 */
+	if (guse_gpio_removed(chip))
+		module_put(THIS_MODULE);
+	else
+		gpiochip_relres_irq(&chip->gc, irqd_to_hwirq(d));
+	atomic_dec(&chip->irqs_in_use);
+}
+
 static const struct irq_chip guse_gpio_irq_chip = {
 	.name			= "guse",
+	.irq_request_resources	= guse_gpio_irq_reqres,
+	.irq_release_resources	= guse_gpio_irq_relres,
 	.irq_ack		= guse_gpio_irq_ack,
 	.irq_mask		= guse_gpio_irq_mask,
 	.irq_unmask		= guse_gpio_irq_unmask,
@@ -172,8 +235,41 @@ static const struct irq_chip guse_gpio_irq_chip = {
 	.irq_bus_lock		= guse_gpio_irq_bus_lock,
 	.irq_bus_sync_unlock	= guse_gpio_irq_bus_sync_unlock,
 	.flags			= IRQCHIP_IMMUTABLE | IRQCHIP_SKIP_SET_WAKE,
-	GPIOCHIP_IRQ_RESOURCE_HELPERS,
 };
+
+static int guse_gpio_irq_map(struct irq_domain *domain, unsigned int virq,
+			     irq_hw_number_t hwirq)
+{
+	struct guse_gpio *chip = domain->host_data;
+
+	irq_set_chip_data(virq, chip);
+	irq_set_lockdep_class(virq, &guse_gpio_irq_lock_class,
+			      &guse_gpio_irq_request_class);
+	irq_set_chip_and_handler(virq, &guse_gpio_irq_chip, handle_simple_irq);
+	irq_set_noprobe(virq);
+	return 0;
+}
+
+static void guse_gpio_irq_unmap(struct irq_domain *domain, unsigned int virq)
+{
+	irq_set_chip_and_handler(virq, NULL, NULL);
+	irq_set_chip_data(virq, NULL);
+}
+
+static const struct irq_domain_ops guse_gpio_irq_domain_ops = {
+	.map	= guse_gpio_irq_map,
+	.unmap	= guse_gpio_irq_unmap,
+	.xlate	= irq_domain_xlate_twocell,
+};
+
+static int guse_gpio_to_irq(struct gpio_chip *gc, unsigned int offset)
+{
+	struct guse_gpio *chip = gpiochip_get_data(gc);
+	unsigned int virq;
+
+	virq = irq_create_mapping(chip->irq_domain, offset);
+	return virq ? virq : -ENXIO;
+}
 
 /* Raises the level interrupts that were still active when unmasked. */
 static void guse_gpio_irq_work(struct irq_work *work)
@@ -192,13 +288,103 @@ static void guse_gpio_irq_work(struct irq_work *work)
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 
 	for_each_set_bit(line, pending, n)
-		generic_handle_domain_irq_safe(chip->gc.irq.domain, line);
+		generic_handle_domain_irq_safe(chip->irq_domain, line);
+}
+
+/* Frees the domain; no interrupt of it may be requested any more. */
+static void guse_gpio_irq_free_domain(struct guse_gpio *chip)
+{
+	unsigned int line, virq;
+
+	if (!chip->irq_domain)
+		return;
+	for (line = 0; line < chip->gc.ngpio; line++) {
+		virq = irq_find_mapping(chip->irq_domain, line);
+		if (virq)
+			irq_dispose_mapping(virq);
+	}
+	irq_domain_remove(chip->irq_domain);
+	irq_domain_free_fwnode(chip->irq_fwnode);
+	chip->irq_domain = NULL;
+}
+
+static bool guse_gpio_irq_busy(struct guse_gpio *chip)
+{
+	unsigned int line, virq;
+
+	if (atomic_read(&chip->irqs_in_use))
+		return true;
+	for (line = 0; line < chip->gc.ngpio; line++) {
+		virq = irq_find_mapping(chip->irq_domain, line);
+		if (virq && irq_has_action(virq))
+			return true;
+	}
+	return false;
+}
+
+/* Frees a removed chip once nobody holds one of its interrupts. */
+static void guse_gpio_irq_release_work(struct work_struct *work)
+{
+	struct guse_gpio *chip = container_of(to_delayed_work(work),
+					      struct guse_gpio,
+					      irq_release_work);
+
+	mutex_lock(&guse_gpio_zombies_lock);
+	if (guse_gpio_irq_busy(chip)) {
+		/*
+		 * Checked again a little later, so that the free_irq() that
+		 * released the last one has returned before the domain goes.
+		 */
+		schedule_delayed_work(&chip->irq_release_work,
+				      GUSE_IRQ_RELEASE_DELAY);
+		mutex_unlock(&guse_gpio_zombies_lock);
+		return;
+	}
+	list_del(&chip->zombie_node);
+	mutex_unlock(&guse_gpio_zombies_lock);
+	guse_gpio_irq_free_domain(chip);
+	guse_gpio_irq_cleanup(chip);
+	guse_gpio_free_chip(chip);
+}
+
+void guse_gpio_irq_release(struct guse_gpio *chip)
+{
+	WRITE_ONCE(chip->removed, true);
+	mutex_lock(&guse_gpio_zombies_lock);
+	list_add(&chip->zombie_node, &guse_gpio_zombies);
+	INIT_DELAYED_WORK(&chip->irq_release_work, guse_gpio_irq_release_work);
+	schedule_delayed_work(&chip->irq_release_work,
+			      guse_gpio_irq_busy(chip) ?
+			      GUSE_IRQ_RELEASE_DELAY : 0);
+	mutex_unlock(&guse_gpio_zombies_lock);
+}
+
+void guse_gpio_irq_exit(void)
+{
+	struct guse_gpio *chip, *prev = NULL;
+
+	/*
+	 * The module is unpinned, so no interrupt of ours is requested and
+	 * every zombie can go now.  A chip still first after its work was
+	 * cancelled (or ran without freeing it) is released here.
+	 */
+	for (;;) {
+		mutex_lock(&guse_gpio_zombies_lock);
+		chip = list_first_entry_or_null(&guse_gpio_zombies,
+						struct guse_gpio, zombie_node);
+		mutex_unlock(&guse_gpio_zombies_lock);
+		if (!chip)
+			break;
+		if (cancel_delayed_work_sync(&chip->irq_release_work) ||
+		    chip == prev)
+			guse_gpio_irq_release_work(&chip->irq_release_work.work);
+		prev = chip;
+	}
 }
 
 int guse_gpio_irq_init(struct guse_gpio *chip)
 {
 	unsigned int n = chip->gc.ngpio;
-	struct gpio_irq_chip *girq = &chip->gc.irq;
 
 	chip->irq_unmasked = bitmap_zalloc(n, GFP_KERNEL);
 	chip->irq_pending_level = bitmap_zalloc(n, GFP_KERNEL);
@@ -210,10 +396,22 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 		return -ENOMEM;
 	}
 	init_irq_work(&chip->irq_work, guse_gpio_irq_work);
+	atomic_set(&chip->irqs_in_use, 0);
 
-	gpio_irq_chip_set_chip(girq, &guse_gpio_irq_chip);
-	girq->handler = handle_simple_irq;
-	girq->default_type = IRQ_TYPE_NONE;
+	chip->irq_fwnode = irq_domain_alloc_named_fwnode(chip->label);
+	if (!chip->irq_fwnode) {
+		guse_gpio_irq_cleanup(chip);
+		return -ENOMEM;
+	}
+	chip->irq_domain = irq_domain_create_linear(chip->irq_fwnode, n,
+						    &guse_gpio_irq_domain_ops,
+						    chip);
+	if (!chip->irq_domain) {
+		irq_domain_free_fwnode(chip->irq_fwnode);
+		guse_gpio_irq_cleanup(chip);
+		return -ENOMEM;
+	}
+	chip->gc.to_irq = guse_gpio_to_irq;
 	return 0;
 }
 
@@ -229,6 +427,7 @@ void guse_gpio_irq_stop(struct guse_gpio *chip)
 
 void guse_gpio_irq_cleanup(struct guse_gpio *chip)
 {
+	guse_gpio_irq_free_domain(chip);
 	bitmap_free(chip->irq_unmasked);
 	bitmap_free(chip->irq_pending_level);
 	kfree(chip->irq_type);
@@ -291,7 +490,7 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 
 	for_each_set_bit(line, raise, n)
-		generic_handle_domain_irq_safe(chip->gc.irq.domain, line);
+		generic_handle_domain_irq_safe(chip->irq_domain, line);
 
 	/*
 	 * Let the consumers' threaded handlers read the level this message
@@ -301,7 +500,7 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	if (chip->features & GUSE_CREATE_F_GET_INPUTS)
 		return 0;
 	for_each_set_bit(line, raise, n) {
-		irq = irq_find_mapping(chip->gc.irq.domain, line);
+		irq = irq_find_mapping(chip->irq_domain, line);
 		if (irq)
 			synchronize_irq(irq);
 	}

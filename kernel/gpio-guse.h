@@ -9,15 +9,19 @@
 #include <linux/atomic.h>
 #include <linux/gpio/driver.h>
 #include <linux/irq_work.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
 struct device;
+struct fwnode_handle;
 struct guse_conn;
+struct irq_domain;
 
 /**
  * struct guse_gpio - one chip served by one userspace server
@@ -25,6 +29,7 @@ struct guse_conn;
  * @conn: transport connection to the server
  * @dev: the class device /sys/class/guse/guseN, parent of the gpiochip
  * @id: N in guseN
+ * @server_pid: pid of the server process (global namespace)
  * @features: GUSE_CREATE_F_* the server announced
  * @timeout_ms: request timeout
  * @label: chip label
@@ -33,8 +38,10 @@ struct guse_conn;
  * @registering: gpiochip_add_data() is running in the server's write():
  *	answer get_direction locally, the server cannot read yet
  * @dead: the server is gone; every callback fails with -ENODEV
+ * @removed: gpiochip_remove() ran; only the irq domain may still be in use
  * @active: callbacks currently running
  * @drain: woken when @active drops to zero
+ * @requested: lines gpiolib requested from us and did not free yet
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
  * @state_lock: protects @is_output, @levels and the interrupt state below
@@ -48,12 +55,18 @@ struct guse_conn;
  * @irq_work: raises @irq_pending_level from hard interrupt context
  * @irq_pending_level: level-triggered lines to raise again on unmask
  * @irq_dead: the chip is going away: raise nothing any more
+ * @irq_fwnode: names @irq_domain
+ * @irq_domain: the chip's interrupts, one per line
+ * @irqs_in_use: interrupts requested by consumers
+ * @irq_release_work: frees the removed chip when @irqs_in_use is 0
+ * @zombie_node: entry in the list of removed chips not freed yet
  */
 struct guse_gpio {
 	struct gpio_chip gc;
 	struct guse_conn *conn;
 	struct device *dev;
 	int id;
+	pid_t server_pid;
 	u32 features;
 	unsigned int timeout_ms;
 	char label[GUSE_NAME_SIZE];
@@ -61,8 +74,10 @@ struct guse_gpio {
 	const char **name_ptrs;
 	bool registering;
 	bool dead;
+	bool removed;
 	atomic_t active;
 	wait_queue_head_t drain;
+	unsigned long *requested;
 	unsigned long *consumer_pending;
 
 	raw_spinlock_t state_lock;
@@ -76,7 +91,32 @@ struct guse_gpio {
 	struct irq_work irq_work;
 	unsigned long *irq_pending_level;
 	bool irq_dead;
+	struct fwnode_handle *irq_fwnode;
+	struct irq_domain *irq_domain;
+	atomic_t irqs_in_use;
+	struct delayed_work irq_release_work;
+	struct list_head zombie_node;
 };
+
+/**
+ * guse_gpio_enter() - start a callback that may talk to the server
+ * @chip: the chip
+ *
+ * Return: true if the server is alive; then guse_gpio_leave() must follow.
+ */
+bool guse_gpio_enter(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_leave() - end what guse_gpio_enter() started
+ * @chip: the chip
+ */
+void guse_gpio_leave(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_free_chip() - free the memory of a chip
+ * @chip: the chip, no longer registered anywhere
+ */
+void guse_gpio_free_chip(struct guse_gpio *chip);
 
 /**
  * guse_gpio_call() - send a request for this chip and wait for the reply
@@ -110,9 +150,23 @@ void guse_gpio_irq_stop(struct guse_gpio *chip);
 
 /**
  * guse_gpio_irq_cleanup() - free what guse_gpio_irq_init() allocated
- * @chip: the chip, after gpiochip_remove()
+ * @chip: a chip that was never registered with gpiolib
  */
 void guse_gpio_irq_cleanup(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_irq_release() - hand a removed chip over to be freed
+ * @chip: the chip, after gpiochip_remove()
+ *
+ * Frees the chip, its irq domain included, once no consumer holds one of
+ * its interrupts any more.
+ */
+void guse_gpio_irq_release(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_irq_exit() - free every removed chip still waiting; module exit
+ */
+void guse_gpio_irq_exit(void);
 
 /**
  * guse_gpio_set_inputs() - apply a GUSE_OP_SET_INPUTS notification

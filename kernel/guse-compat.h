@@ -57,6 +57,18 @@ typedef void guse_compat_set_ret_t;
 #define GUSE_COMPAT_LABEL_AFTER_REQUEST	0
 #endif
 
+/*
+ * Up to 6.8, gpiod_free() on a line whose chip was removed while it was
+ * requested skips the module_put() matching gpiod_request()'s
+ * try_module_get() (seen on 6.1; 6.12 and 7.3 drop it).  The driver then
+ * drops those references itself, or it could never be unloaded again.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	1
+#else
+#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	0
+#endif
+
 /**
  * guse_compat_line_label() - copy the consumer label of a requested line
  * @gc: the chip

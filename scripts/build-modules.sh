@@ -17,8 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-. "$here/kernels.conf"
-cache=${GUSE_CACHE:-/var/cache/guse}
+. "$top/scripts/common.sh"
+cache=$GUSE_CACHE
 chroot_root=$cache/trixie-root
 src=${GUSE_SRC:-$top}
 out_base=$top/build/modules
@@ -26,11 +26,6 @@ force=0
 
 say() { printf 'build-modules: %s\n' "$*" >&2; }
 
-# <short name> (6.12) or a full release -> release
-resolve_krel() {
-	local var=GUSE_KREL_${1//./_}
-	if [ -n "${!var:-}" ]; then echo "${!var}"; else echo "$1"; fi
-}
 
 # The kernels built inside the trixie chroot: those whose headers are there
 # and not on the host.
@@ -41,7 +36,7 @@ in_chroot() {
 # The module sources the build depends on (for the up-to-date check).
 sources() {
 	find "$src/kernel" "$src/include" -type f \
-		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) | sort
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) ! -name '*.mod.c' | sort
 }
 
 # Copy the sources into a fresh build directory.
@@ -66,8 +61,11 @@ build_one() { # <krel>
 	fi
 	rm -f "$out"/*.ko "$out/.stamp"
 	if in_chroot "$krel"; then
-		bdir=$chroot_root/build/guse-$krel
-		kbuild_dir=/build/guse-$krel/kernel
+		# one directory per checkout, so that two trees can build at once
+		local tag
+		tag=$(echo "$top" | cksum | cut -d' ' -f1)
+		bdir=$chroot_root/build/guse-$tag-$krel
+		kbuild_dir=/build/guse-$tag-$krel/kernel
 		say "$krel: building in the trixie chroot ($bdir)"
 		stage "$bdir"
 		# objtool reads /proc: give the chroot one, in a private mount
@@ -111,12 +109,12 @@ build_one() { # <krel>
 }
 
 main() {
-	local args=() k
+	local args=() all k
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-f | --force) force=1 ;;
 		-h | --help) sed -n '4,5p' "$0" | sed 's/^# //'; exit 0 ;;
-		all) args+=($GUSE_KERNELS) ;;
+		all) read -r -a all <<<"$GUSE_KERNELS"; args+=("${all[@]}") ;;
 		*) args+=("$1") ;;
 		esac
 		shift

@@ -25,128 +25,10 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "raw-guse.h"
 
 #define NUM_TESTS 34
 #define CONSUMER "proto-test"
-
-struct msg {
-	struct guse_msg_header hdr;
-	uint8_t payload[GUSE_READ_SIZE_MIN];
-};
-
-static int dev_open(void)
-{
-	return open("/dev/guse", O_RDWR | O_CLOEXEC);
-}
-
-/* Writes one message; returns 0 or -errno. */
-static int send_raw(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-static int send_msg(int fd, uint16_t opcode, uint64_t id, uint32_t error,
-		    const void *payload, size_t len)
-{
-	static uint8_t buf[GUSE_MSG_SIZE_MAX];
-	struct guse_msg_header *hdr = (void *)buf;
-
-	memset(hdr, 0, sizeof(*hdr));
-	hdr->len = sizeof(*hdr) + len;
-	hdr->opcode = opcode;
-	hdr->id = id;
-	hdr->error = error;
-	if (len)
-		memcpy(hdr + 1, payload, len);
-	return send_raw(fd, buf, sizeof(*hdr) + len);
-}
-
-/* Reads one message within @timeout_ms; returns its length or -errno. */
-static int recv_msg(int fd, struct msg *m, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-	int ret;
-
-	ret = poll(&pfd, 1, timeout_ms);
-	if (ret < 0)
-		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
-	n = read(fd, m, sizeof(*m));
-	if (n < 0)
-		return -errno;
-	return (int)n;
-}
-
-struct create_args {
-	const char *label;
-	uint32_t version;
-	uint32_t num_lines;
-	uint32_t timeout_ms;
-	uint32_t flags;
-	uint32_t reserved0;
-	const char *names;	/* NULL: none; else one name per line */
-	size_t names_len;	/* bytes of names to send */
-};
-
-static int send_create(int fd, const struct create_args *a)
-{
-	static uint8_t buf[sizeof(struct guse_create) +
-			   (GUSE_LINES_MAX + 1) * GUSE_NAME_SIZE];
-	struct guse_create *cr = (void *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	cr->version = a->version ? a->version : GUSE_VERSION;
-	cr->num_lines = a->num_lines;
-	cr->timeout_ms = a->timeout_ms;
-	cr->flags = a->flags;
-	cr->reserved[0] = a->reserved0;
-	if (a->label)
-		memcpy(cr->label, a->label,
-		       strnlen(a->label, GUSE_NAME_SIZE));
-	if (a->names)
-		memcpy(cr + 1, a->names, a->names_len);
-	return send_msg(fd, GUSE_OP_CREATE, 0, 0, buf,
-			sizeof(*cr) + a->names_len);
-}
-
-/* Creates a chip and reads READY. Returns 0 or -errno. */
-static int create_chip(int fd, const char *label, uint32_t lines,
-		       uint32_t timeout_ms, uint32_t flags,
-		       struct guse_ready *ready)
-{
-	struct create_args a = {
-		.label = label, .num_lines = lines,
-		.timeout_ms = timeout_ms, .flags = flags,
-	};
-	struct msg m;
-	int ret;
-
-	ret = send_create(fd, &a);
-	if (ret)
-		return ret;
-	ret = recv_msg(fd, &m, 2000);
-	if (ret < 0)
-		return ret;
-	if (m.hdr.opcode != GUSE_OP_READY ||
-	    ret != sizeof(m.hdr) + sizeof(*ready))
-		return -EPROTO;
-	memcpy(ready, m.payload, sizeof(*ready));
-	return 0;
-}
-
-static int now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /*
  * A consumer in a child process: requests @line of @chip with @flags and
@@ -221,95 +103,44 @@ static void consumer_end(struct consumer *c)
 	close(c->result_fd);
 }
 
-/* What a well-behaved server saw while serving one consumer. */
-struct served {
-	bool request;
-	bool direction_output;
-	bool set_values;
-	bool free_line;
-	char consumer[GUSE_NAME_SIZE];
-};
-
-/* Answers one kernel message the way a simple, correct server would. */
-static int answer(int fd, const struct msg *m, unsigned int line,
-		  struct served *s)
-{
-	const struct guse_line_consumer *lc = (const void *)m->payload;
-	struct guse_direction dir = { .direction = GUSE_DIRECTION_INPUT };
-	uint8_t values[sizeof(struct guse_bitmap) + 8 * 16] = { 0 };
-	const struct guse_bitmap *bm = (const void *)m->payload;
-	struct guse_bitmap *reply = (void *)values;
-
-	switch (m->hdr.opcode) {
-	case GUSE_OP_CONSUMER:
-		if (lc->line == line)
-			memcpy(s->consumer, lc->consumer, GUSE_NAME_SIZE);
-		return 0;
-	case GUSE_OP_REQUEST:
-		s->request |= lc->line == line;
-		if (lc->consumer[0])
-			memcpy(s->consumer, lc->consumer, GUSE_NAME_SIZE);
-		break;
-	case GUSE_OP_FREE:
-		s->free_line |= lc->line == line;
-		break;
-	case GUSE_OP_DIRECTION_OUTPUT:
-		s->direction_output |= lc->line == line;
-		break;
-	case GUSE_OP_SET_VALUES:
-		s->set_values = true;
-		break;
-	case GUSE_OP_GET_DIRECTION:
-		return send_msg(fd, m->hdr.opcode, m->hdr.id, 0, &dir,
-				sizeof(dir));
-	case GUSE_OP_GET_VALUES:
-		reply->num_words = bm->num_words;
-		return send_msg(fd, m->hdr.opcode, m->hdr.id, 0, reply,
-				sizeof(*reply) + 8 * bm->num_words);
-	default:
-		break;
-	}
-	return send_msg(fd, m->hdr.opcode, m->hdr.id, 0, NULL, 0);
-}
-
 /* Serves until the consumer reports; returns its errno. */
-static int serve(int fd, struct consumer *c, unsigned int line,
-		 struct served *s, int timeout_ms)
+static int serve(int fd, struct consumer *c, struct raw_seen *s,
+		 int timeout_ms)
 {
-	int deadline = now_ms() + timeout_ms;
-	struct msg m;
+	int deadline = raw_now_ms() + timeout_ms;
+	struct raw_msg m;
 	int ret;
 
-	while (now_ms() < deadline) {
+	while (raw_now_ms() < deadline) {
 		ret = consumer_result(c, 0);
 		if (ret != -ETIMEDOUT)
 			return ret;
-		ret = recv_msg(fd, &m, 20);
+		ret = raw_recv(fd, &m, 20);
 		if (ret == -ETIMEDOUT)
 			continue;
 		if (ret < 0)
 			return ret;
-		answer(fd, &m, line, s);
+		raw_answer(fd, &m, s);
 	}
 	return -ETIMEDOUT;
 }
 
 /* Reads messages, answering all but the first @opcode, which it returns. */
-static int wait_for(int fd, uint16_t opcode, struct msg *m, int timeout_ms)
+static int wait_for(int fd, uint16_t opcode, struct raw_msg *m, int timeout_ms)
 {
-	int deadline = now_ms() + timeout_ms;
-	struct served s = { 0 };
+	int deadline = raw_now_ms() + timeout_ms;
+	struct raw_seen s = { 0 };
 	int ret;
 
-	while (now_ms() < deadline) {
-		ret = recv_msg(fd, m, 50);
+	while (raw_now_ms() < deadline) {
+		ret = raw_recv(fd, m, 50);
 		if (ret == -ETIMEDOUT)
 			continue;
 		if (ret < 0)
 			return ret;
 		if (m->hdr.opcode == opcode)
 			return 0;
-		answer(fd, m, ~0U, &s);
+		raw_answer(fd, m, &s);
 	}
 	return -ETIMEDOUT;
 }
@@ -328,7 +159,7 @@ static void test_before_create(void)
 	struct guse_msg_header hdr = { 0 }, *big;
 	struct guse_bitmap bm = { .num_words = 1 };
 	char buf[GUSE_READ_SIZE_MIN];
-	int fd = dev_open(), flags;
+	int fd = raw_open(), flags;
 	ssize_t n;
 
 	flags = fcntl(fd, F_GETFL);
@@ -337,21 +168,21 @@ static void test_before_create(void)
 	ktap_test(n < 0 && errno == EAGAIN, "read before create would block");
 	fcntl(fd, F_SETFL, flags);
 
-	ktap_test(send_raw(fd, &hdr, sizeof(hdr) - 1) == -EINVAL,
+	ktap_test(raw_send(fd, &hdr, sizeof(hdr) - 1) == -EINVAL,
 		  "write shorter than a header is rejected");
 	hdr.len = sizeof(hdr) + 4;
 	hdr.opcode = GUSE_OP_SET_INPUTS;
-	ktap_test(send_raw(fd, &hdr, sizeof(hdr)) == -EINVAL,
+	ktap_test(raw_send(fd, &hdr, sizeof(hdr)) == -EINVAL,
 		  "header length not matching the write is rejected");
 	big = calloc(1, GUSE_MSG_SIZE_MAX + 8);
 	big->len = GUSE_MSG_SIZE_MAX + 8;
 	big->opcode = GUSE_OP_SET_INPUTS;
-	ktap_test(send_raw(fd, big, GUSE_MSG_SIZE_MAX + 8) == -EINVAL,
+	ktap_test(raw_send(fd, big, GUSE_MSG_SIZE_MAX + 8) == -EINVAL,
 		  "write above GUSE_MSG_SIZE_MAX is rejected");
 	free(big);
-	ktap_test(send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, &bm, sizeof(bm)) ==
+	ktap_test(raw_send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, &bm, sizeof(bm)) ==
 		  -EINVAL, "notification before create is rejected");
-	ktap_test(send_msg(fd, GUSE_OP_REQUEST, 1, 0, NULL, 0) == -EINVAL,
+	ktap_test(raw_send_msg(fd, GUSE_OP_REQUEST, 1, 0, NULL, 0) == -EINVAL,
 		  "reply before create is rejected");
 	close(fd);
 }
@@ -359,14 +190,14 @@ static void test_before_create(void)
 static void test_bad_creates(void)
 {
 	char names[4 * GUSE_NAME_SIZE];
-	struct create_args a;
+	struct raw_create a;
 	struct guse_ready ready;
-	int fd = dev_open();
+	int fd = raw_open();
 
 #define BAD_CREATE(errnum, desc, ...) do {				\
-		a = (struct create_args){ .label = "bad", .num_lines = 4 }; \
+		a = (struct raw_create){ .label = "bad", .num_lines = 4 }; \
 		__VA_ARGS__;						\
-		ktap_test(send_create(fd, &a) == -(errnum),		\
+		ktap_test(raw_send_create(fd, &a) == -(errnum),		\
 			  "create with %s fails with " #errnum, desc);	\
 	} while (0)
 
@@ -394,7 +225,7 @@ static void test_bad_creates(void)
 #undef BAD_CREATE
 
 	/* after all that, the same file still creates a chip */
-	ktap_test(create_chip(fd, "after-bad", 4, 0, 0, &ready) == 0 &&
+	ktap_test(raw_create_chip(fd, "after-bad", 4, 0, 0, &ready) == 0 &&
 		  chardev_exists(ready.chip_name),
 		  "rejected creates leave the file usable");
 	close(fd);
@@ -407,12 +238,12 @@ static void test_chip(void)
 	struct guse_ready ready;
 	char name[GUSE_NAME_SIZE];
 	struct consumer c;
-	struct served s = { 0 };
-	struct msg m;
-	int fd = dev_open(), ret;
+	struct raw_seen s = { 0 };
+	struct raw_msg m;
+	int fd = raw_open(), ret;
 
 	bm = (void *)buf;
-	ret = create_chip(fd, "proto", 70, 0,
+	ret = raw_create_chip(fd, "proto", 70, 0,
 			  GUSE_CREATE_F_REQUEST | GUSE_CREATE_F_SET_CONFIG,
 			  &ready);
 	ktap_test(!ret && !strncmp(ready.chip_name, "gpiochip", 8) &&
@@ -429,63 +260,62 @@ static void test_chip(void)
 		  ready.dev_name, ready.base);
 	memcpy(name, ready.chip_name, sizeof(name));
 
-	ktap_test(send_create(fd, &(struct create_args){ .label = "again",
+	ktap_test(raw_send_create(fd, &(struct raw_create){ .label = "again",
 			      .num_lines = 1 }) == -EEXIST,
 		  "a second create on one file fails with EEXIST");
-	ktap_test(send_msg(fd, GUSE_OP_REQUEST, 12345, 0, NULL, 0) == -ENOENT,
+	ktap_test(raw_send_msg(fd, GUSE_OP_REQUEST, 12345, 0, NULL, 0) == -ENOENT,
 		  "a reply to an unknown id fails with ENOENT");
-	ktap_test(send_msg(fd, 999, 0, 0, NULL, 0) == -EOPNOTSUPP,
+	ktap_test(raw_send_msg(fd, 999, 0, 0, NULL, 0) == -EOPNOTSUPP,
 		  "an unknown notification fails with EOPNOTSUPP");
 
 	memset(buf, 0, sizeof(buf));
 	bm->num_words = 1;
-	ktap_test(send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
+	ktap_test(raw_send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
 			   sizeof(*bm) + 2 * 8) == -EINVAL,
 		  "SET_INPUTS with the wrong word count is rejected");
 	bm->num_words = 2;
 	bm->words[1] = 1ULL << 6;	/* line 70: beyond the last line */
-	ktap_test(send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
+	ktap_test(raw_send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
 			   sizeof(*bm) + 4 * 8) == -EINVAL,
 		  "SET_INPUTS with a bit beyond the last line is rejected");
 	bm->words[1] = 0;
-	ktap_test(send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
+	ktap_test(raw_send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
 			   sizeof(*bm) + 3 * 8) == -EINVAL &&
-		  send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
+		  raw_send_msg(fd, GUSE_OP_SET_INPUTS, 0, 0, bm,
 			   sizeof(*bm) + 4 * 8) == 0,
 		  "SET_INPUTS needs exactly two bitmaps");
 
 	/* a consumer's request reaches the server with its label */
 	consumer_start(&c, name, 65, GPIO_V2_LINE_FLAG_OUTPUT);
-	ret = serve(fd, &c, 65, &s, 5000);
+	ret = serve(fd, &c, &s, 5000);
 	consumer_end(&c);
 	/* the release happens after the child exits */
-	while (!s.free_line && recv_msg(fd, &m, 1000) > 0)
-		answer(fd, &m, 65, &s);
-	ktap_test(!ret && s.request && s.direction_output && s.free_line &&
-		  !strcmp(s.consumer, CONSUMER),
+	while (!s.frees && raw_recv(fd, &m, 1000) > 0)
+		raw_answer(fd, &m, &s);
+	ktap_test(!ret && s.requests == 1 && (s.is_output[1] & 2) &&
+		  s.frees == 1 && !strcmp(s.consumer, CONSUMER),
 		  "request, direction and release reach the server with the consumer label");
-	if (ret || !s.request || strcmp(s.consumer, CONSUMER))
-		ktap_diag("ret %d request %d dir %d free %d consumer '%s'", ret,
-			  s.request, s.direction_output, s.free_line,
-			  s.consumer);
+	if (ret || !s.requests || strcmp(s.consumer, CONSUMER))
+		ktap_diag("ret %d requests %u frees %u consumer '%s'", ret,
+			  s.requests, s.frees, s.consumer);
 
 	/* malformed replies change nothing: the request stays pending */
 	consumer_start(&c, name, 3, GPIO_V2_LINE_FLAG_INPUT);
 	ret = wait_for(fd, GUSE_OP_REQUEST, &m, 3000);
-	ktap_test(!ret && send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0, buf, 8) ==
+	ktap_test(!ret && raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0, buf, 8) ==
 		  -EINVAL, "a reply with an unexpected payload is rejected");
-	ktap_test(send_msg(fd, GUSE_OP_FREE, m.hdr.id, 0, NULL, 0) == -EINVAL,
+	ktap_test(raw_send_msg(fd, GUSE_OP_FREE, m.hdr.id, 0, NULL, 0) == -EINVAL,
 		  "a reply with another opcode is rejected");
-	ktap_test(send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 5000, NULL, 0) ==
+	ktap_test(raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 5000, NULL, 0) ==
 		  -EINVAL, "a reply with an errno above MAX_ERRNO is rejected");
-	ktap_test(send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, EBUSY, NULL, 0) == 0 &&
+	ktap_test(raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, EBUSY, NULL, 0) == 0 &&
 		  consumer_result(&c, 3000) == EBUSY,
 		  "the server's errno reaches the consumer");
 	consumer_end(&c);
 
 	consumer_start(&c, name, 3, GPIO_V2_LINE_FLAG_INPUT);
 	ret = wait_for(fd, GUSE_OP_REQUEST, &m, 3000);
-	ktap_test(!ret && send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 512, NULL, 0) ==
+	ktap_test(!ret && raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 512, NULL, 0) ==
 		  0 && consumer_result(&c, 3000) == EIO,
 		  "a kernel-internal errno from the server becomes EIO");
 	consumer_end(&c);
@@ -496,17 +326,17 @@ static void test_timeout(void)
 {
 	struct guse_ready ready;
 	struct consumer c;
-	struct msg m;
-	int fd = dev_open(), ret, t0, err, late;
+	struct raw_msg m;
+	int fd = raw_open(), ret, t0, err, late;
 
-	ret = create_chip(fd, "timeout", 4, 300, GUSE_CREATE_F_REQUEST, &ready);
+	ret = raw_create_chip(fd, "timeout", 4, 300, GUSE_CREATE_F_REQUEST, &ready);
 	consumer_start(&c, ready.chip_name, 1, GPIO_V2_LINE_FLAG_INPUT);
-	t0 = now_ms();
+	t0 = raw_now_ms();
 	ret = ret ? ret : wait_for(fd, GUSE_OP_REQUEST, &m, 3000);
 	err = consumer_result(&c, 5000);
-	ktap_test(!ret && err == ETIMEDOUT && now_ms() - t0 < 3000,
+	ktap_test(!ret && err == ETIMEDOUT && raw_now_ms() - t0 < 3000,
 		  "an unanswered request fails with ETIMEDOUT after the chip's timeout");
-	late = send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0, NULL, 0);
+	late = raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0, NULL, 0);
 	ktap_test(late == -ENOENT, "a late reply is dropped with ENOENT");
 	consumer_end(&c);
 	close(fd);
@@ -516,16 +346,16 @@ static void test_server_death(void)
 {
 	struct guse_ready ready;
 	struct consumer c;
-	struct msg m;
-	int fd = dev_open(), ret, t0, err;
+	struct raw_msg m;
+	int fd = raw_open(), ret, t0, err;
 
-	ret = create_chip(fd, "death", 4, 60000, GUSE_CREATE_F_REQUEST, &ready);
+	ret = raw_create_chip(fd, "death", 4, 60000, GUSE_CREATE_F_REQUEST, &ready);
 	consumer_start(&c, ready.chip_name, 2, GPIO_V2_LINE_FLAG_INPUT);
 	ret = ret ? ret : wait_for(fd, GUSE_OP_REQUEST, &m, 3000);
-	t0 = now_ms();
+	t0 = raw_now_ms();
 	close(fd);
 	err = consumer_result(&c, 5000);
-	ktap_test(!ret && err == ENODEV && now_ms() - t0 < 1000,
+	ktap_test(!ret && err == ENODEV && raw_now_ms() - t0 < 1000,
 		  "closing the server fails a waiting consumer with ENODEV at once");
 	ktap_test(!chardev_exists(ready.chip_name),
 		  "closing the server removes the chip");
@@ -537,7 +367,7 @@ int main(void)
 	int fd;
 
 	ktap_plan(NUM_TESTS);
-	fd = dev_open();
+	fd = raw_open();
 	if (fd < 0) {
 		ktap_diag("/dev/guse: %s", strerror(errno));
 		for (int i = 0; i < NUM_TESTS; i++)

@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file guse.h
+ * @brief libguse: GPIO chips implemented in userspace.
+ *
+ * libguse is the server side of /dev/guse.  A server describes a chip with a
+ * ::guse_chip_config, creates it with guse_chip_new() and then answers the
+ * requests the kernel sends on behalf of GPIO consumers (gpioset, libgpiod,
+ * kernel drivers).  Every request the server does not handle itself is
+ * answered by the library from its built-in line state, so a server with no
+ * callbacks at all is already a working chip whose input levels are set with
+ * guse_chip_set_input().
+ *
+ * Conventions (as libgpiod v2): opaque objects, functions named
+ * guse_<object>_<verb>(), errors reported as -1 or NULL with errno set.  The
+ * library never prints, aborts or exits.
+ *
+ * This header does not need the kernel's uapi header; the constants it
+ * defines have the values of the /dev/guse protocol.
+ */
+#ifndef GUSE_H
+#define GUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @cond */
+#ifndef GUSE_API
+#define GUSE_API __attribute__((visibility("default")))
+#endif
+/** @endcond */
+
+/**
+ * @defgroup common Common definitions
+ * @{
+ */
+
+#ifndef GUSE_NAME_SIZE
+/** Size of every name (label, line name, consumer), NUL included. */
+#define GUSE_NAME_SIZE 32
+#endif
+#ifndef GUSE_LINES_MAX
+/** Largest number of lines of one chip. */
+#define GUSE_LINES_MAX 1024
+#endif
+#ifndef GUSE_BITMAP_WORDS
+/** Number of 64-bit words of a line bitmap covering @p n lines. */
+#define GUSE_BITMAP_WORDS(n) (((n) + 63) / 64)
+#endif
+
+/**
+ * @brief Line bitmaps: line @p n is bit (n % 64) of word (n / 64).
+ *
+ * Every bitmap passed to or from the library has exactly
+ * guse_chip_get_num_words() words.
+ */
+#define GUSE_BIT_WORD(n) ((n) / 64)
+/** Mask of line @p n within its bitmap word. */
+#define GUSE_BIT_MASK(n) ((uint64_t)1 << ((n) % 64))
+
+/** Line direction (the values of gpiolib and of the protocol). */
+enum guse_line_direction {
+	/** The line is an output. */
+	GUSE_LINE_DIRECTION_OUTPUT = 0,
+	/** The line is an input (the default of every line). */
+	GUSE_LINE_DIRECTION_INPUT = 1,
+};
+
+/** Kinds of requests; the values are the protocol opcodes. */
+enum guse_request_type {
+	/** A consumer requests a line. */
+	GUSE_REQUEST_REQUEST = 16,
+	/** A consumer released a line. */
+	GUSE_REQUEST_FREE = 17,
+	/** Read the direction of a line. */
+	GUSE_REQUEST_GET_DIRECTION = 19,
+	/** Make a line an input. */
+	GUSE_REQUEST_DIRECTION_INPUT = 20,
+	/** Make a line an output driving a value. */
+	GUSE_REQUEST_DIRECTION_OUTPUT = 21,
+	/** Read the values of a set of lines. */
+	GUSE_REQUEST_GET_VALUES = 22,
+	/** Drive the values of a set of output lines. */
+	GUSE_REQUEST_SET_VALUES = 23,
+	/** Configure bias, drive or debounce of a line. */
+	GUSE_REQUEST_SET_CONFIG = 24,
+	/** Interrupt trigger or mask of a line changed. */
+	GUSE_REQUEST_IRQ_CONFIG = 25,
+};
+
+/** SET_CONFIG parameters; the values are the protocol's. */
+enum guse_line_param {
+	/** No bias. */
+	GUSE_LINE_PARAM_BIAS_DISABLE = 1,
+	/** Pull-up bias. */
+	GUSE_LINE_PARAM_BIAS_PULL_UP = 2,
+	/** Pull-down bias. */
+	GUSE_LINE_PARAM_BIAS_PULL_DOWN = 3,
+	/** Push-pull drive. */
+	GUSE_LINE_PARAM_DRIVE_PUSH_PULL = 4,
+	/** Open-drain drive. */
+	GUSE_LINE_PARAM_DRIVE_OPEN_DRAIN = 5,
+	/** Open-source drive. */
+	GUSE_LINE_PARAM_DRIVE_OPEN_SOURCE = 6,
+	/** Input debounce; the argument is the period in microseconds. */
+	GUSE_LINE_PARAM_INPUT_DEBOUNCE = 7,
+};
+
+/** Interrupt triggers (the values of virtio-gpio and of the protocol). */
+enum guse_line_irq_type {
+	/** No interrupt. */
+	GUSE_LINE_IRQ_NONE = 0x00,
+	/** Rising edge. */
+	GUSE_LINE_IRQ_EDGE_RISING = 0x01,
+	/** Falling edge. */
+	GUSE_LINE_IRQ_EDGE_FALLING = 0x02,
+	/** Both edges. */
+	GUSE_LINE_IRQ_EDGE_BOTH = 0x03,
+	/** High level. */
+	GUSE_LINE_IRQ_LEVEL_HIGH = 0x04,
+	/** Low level. */
+	GUSE_LINE_IRQ_LEVEL_LOW = 0x08,
+};
+
+/** IRQ_CONFIG flag: the interrupt is unmasked (a consumer listens). */
+#define GUSE_LINE_IRQ_F_ENABLED (1U << 0)
+
+/**
+ * @brief The library version as a string, e.g. "0.1.0".
+ * @return A static string.
+ */
+GUSE_API const char *guse_version_string(void);
+
+/** @} */
+
+/**
+ * @defgroup config Chip configuration
+ *
+ * A ::guse_chip_config collects the parameters of a chip before it is
+ * created.  It is not thread-safe and can be freed as soon as guse_chip_new()
+ * returns.
+ * @{
+ */
+
+/** Opaque chip configuration. */
+struct guse_chip_config;
+
+/**
+ * @brief Create a configuration: label "guse", no lines (the number of lines
+ *        must be set), default timeout, device path from the environment
+ *        variable GUSE_DEVICE or "/dev/guse".
+ * @return New configuration or NULL (errno ENOMEM).
+ */
+GUSE_API struct guse_chip_config *guse_chip_config_new(void);
+
+/**
+ * @brief Free a configuration.
+ * @param cfg Configuration, may be NULL.
+ */
+GUSE_API void guse_chip_config_free(struct guse_chip_config *cfg);
+
+/**
+ * @brief Set the chip label.
+ * @param cfg Configuration.
+ * @param label Non-empty string shorter than ::GUSE_NAME_SIZE.
+ * @return 0, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_config_set_label(struct guse_chip_config *cfg,
+					const char *label);
+
+/**
+ * @brief Set the number of lines.
+ * @param cfg Configuration.
+ * @param num_lines 1 to ::GUSE_LINES_MAX (the kernel module may allow fewer).
+ * @return 0, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_config_set_num_lines(struct guse_chip_config *cfg,
+					    unsigned int num_lines);
+
+/**
+ * @brief Name a line.
+ *
+ * Names are optional; unnamed lines have no name in gpioinfo.  Naming a line
+ * at or beyond the number of lines makes guse_chip_new() fail with EINVAL.
+ *
+ * @param cfg Configuration.
+ * @param line Line offset, below ::GUSE_LINES_MAX.
+ * @param name String shorter than ::GUSE_NAME_SIZE; NULL or "" removes it.
+ * @return 0, or -1 with errno EINVAL or ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_line_name(struct guse_chip_config *cfg,
+					    unsigned int line,
+					    const char *name);
+
+/**
+ * @brief Set the time the kernel waits for each reply.
+ * @param cfg Configuration.
+ * @param timeout_ms 0 for the kernel default (5000 ms), at most 600000.
+ * @return 0, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_config_set_timeout_ms(struct guse_chip_config *cfg,
+					     unsigned int timeout_ms);
+
+/**
+ * @brief Set the path of the guse device (overrides GUSE_DEVICE).
+ * @param cfg Configuration.
+ * @param path Device path; NULL restores the default.
+ * @return 0, or -1 with errno ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_device_path(struct guse_chip_config *cfg,
+					      const char *path);
+
+/**
+ * @brief Ask the kernel for every kind of request even without callbacks.
+ *
+ * By default the library announces to the kernel only the request kinds the
+ * server has callbacks for: without a request/free/consumer callback the
+ * kernel grants line requests by itself, without set_config it declines all
+ * configuration and without irq_config it does not report interrupt
+ * configuration.  With tracking on, these requests are sent anyway and
+ * answered from the built-in state, so that guse_chip_is_requested(),
+ * guse_chip_get_consumer(), guse_chip_get_bias() and the other getters work
+ * for a server without callbacks.
+ *
+ * @param cfg Configuration.
+ * @param track true to request everything.
+ */
+GUSE_API void guse_chip_config_set_track_all(struct guse_chip_config *cfg,
+					     bool track);
+
+/** @} */
+
+/**
+ * @defgroup chip Chips and requests
+ * @{
+ */
+
+/** Opaque chip: one /dev/guse connection. */
+struct guse_chip;
+
+/**
+ * @brief A request from the kernel that must be answered exactly once.
+ *
+ * A request is handed to a callback of ::guse_chip_ops and is answered with
+ * one of the guse_reply_*() functions, either inside the callback or later
+ * from any thread.  Answering frees the request: the pointer is invalid as
+ * soon as a reply function is called, so a second reply is impossible by
+ * construction (it would be a use after free, exactly as with libfuse's
+ * fuse_req_t).  Requests that are still unanswered when the chip is freed are
+ * freed with it; replying after guse_chip_free() is a use after free too.
+ */
+struct guse_request;
+
+/**
+ * @brief Callbacks of a server.
+ *
+ * Pass the table with its size (sizeof(struct guse_chip_ops)) to
+ * guse_chip_new(): the library copies what the caller's version of the
+ * structure contains and treats later additions as NULL, so binaries built
+ * against an older header keep working.
+ *
+ * Every callback is optional.  A NULL callback is answered by the library
+ * from its built-in line state (see guse_reply_default()).  When a callback
+ * is set, the library still updates its line state when the server replies
+ * with success, so the guse_chip_get_*() getters always reflect what the
+ * consumers saw.
+ *
+ * Callbacks run in the thread calling guse_chip_dispatch() (or the loop),
+ * never with a library lock held: they may call any library function,
+ * including guse_chip_set_input().
+ *
+ * Which request kinds the kernel sends depends on which callbacks are set
+ * (see guse_chip_config_set_track_all()).
+ */
+struct guse_chip_ops {
+	/**
+	 * A consumer requests @p line.  @p consumer may be empty; then the
+	 * label follows in the consumer callback.  Reply ok to grant it or
+	 * an error (e.g. EBUSY) to refuse it.
+	 */
+	void (*request)(struct guse_request *req, unsigned int line,
+			const char *consumer);
+	/** A consumer released @p line.  Reply ok. */
+	void (*free)(struct guse_request *req, unsigned int line);
+	/**
+	 * Information only, no reply: the consumer label of a requested
+	 * line became known.  The library's state is already updated.
+	 */
+	void (*consumer)(struct guse_chip *chip, unsigned int line,
+			 const char *consumer);
+	/** Reply with guse_reply_direction(). */
+	void (*get_direction)(struct guse_request *req, unsigned int line);
+	/** Make @p line an input.  Reply ok or an error. */
+	void (*direction_input)(struct guse_request *req, unsigned int line);
+	/** Make @p line an output driving @p value (0 or 1). */
+	void (*direction_output)(struct guse_request *req, unsigned int line,
+				 int value);
+	/**
+	 * Read the lines set in @p mask (guse_chip_get_num_words() words,
+	 * valid until the reply).  Reply with guse_reply_values().
+	 */
+	void (*get_values)(struct guse_request *req, const uint64_t *mask);
+	/** Drive @p values onto the lines set in @p mask.  Reply ok. */
+	void (*set_values)(struct guse_request *req, const uint64_t *mask,
+			   const uint64_t *values);
+	/**
+	 * Configure @p line.  @p arg is the debounce period in microseconds
+	 * for ::GUSE_LINE_PARAM_INPUT_DEBOUNCE (0 turns it off), else 0.
+	 * Reply ok, or guse_reply_error() with EOPNOTSUPP to decline: gpiolib
+	 * then falls back (e.g. to software debounce).
+	 */
+	void (*set_config)(struct guse_request *req, unsigned int line,
+			   enum guse_line_param param, uint32_t arg);
+	/**
+	 * The interrupt of @p line is now of @p type and masked or unmasked
+	 * (::GUSE_LINE_IRQ_F_ENABLED in @p flags).  Reply ok.
+	 */
+	void (*irq_config)(struct guse_request *req, unsigned int line,
+			   enum guse_line_irq_type type, uint32_t flags);
+};
+
+/**
+ * @brief Open the guse device and create a chip.
+ *
+ * Writes the CREATE message and waits (up to 10 s) for the kernel's READY.
+ *
+ * @param cfg Configuration; only read, can be freed afterwards.
+ * @param ops Callbacks, or NULL for none.
+ * @param ops_size sizeof(struct guse_chip_ops) as the caller knows it.
+ * @param user_data Returned by guse_chip_get_user_data().
+ * @return New chip, or NULL with errno set: EINVAL (bad configuration),
+ *         the errno of open() or of the CREATE write, EPROTO (the kernel
+ *         answered something unexpected), ETIMEDOUT, ENOMEM.
+ */
+GUSE_API struct guse_chip *guse_chip_new(const struct guse_chip_config *cfg,
+					 const struct guse_chip_ops *ops,
+					 size_t ops_size, void *user_data);
+
+/**
+ * @brief Create a chip on an already open guse file descriptor.
+ *
+ * For privilege separation and tests.  The library sets O_NONBLOCK on the
+ * file.  On success the chip owns @p fd and closes it in guse_chip_free();
+ * on failure the caller still owns it.  The device path of @p cfg is not used.
+ *
+ * @return As guse_chip_new().
+ */
+GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
+					    const struct guse_chip_config *cfg,
+					    const struct guse_chip_ops *ops,
+					    size_t ops_size, void *user_data);
+
+/**
+ * @brief Remove the chip: close the connection and free all memory,
+ *        including unanswered requests.
+ *
+ * The chip is removed from its ::guse_loop first.  No other thread may use
+ * the chip or its requests during or after this call.
+ *
+ * @param chip Chip, may be NULL.
+ */
+GUSE_API void guse_chip_free(struct guse_chip *chip);
+
+/**
+ * @brief Name of the GPIO character device, e.g. "gpiochip3".
+ * @param chip Chip.
+ * @return String valid as long as the chip.
+ */
+GUSE_API const char *guse_chip_get_name(struct guse_chip *chip);
+
+/**
+ * @brief Name of the guse device in /sys/class/guse, e.g. "guse0".
+ * @param chip Chip.
+ * @return String valid as long as the chip.
+ */
+GUSE_API const char *guse_chip_get_dev_name(struct guse_chip *chip);
+
+/**
+ * @brief The chip label.
+ * @param chip Chip.
+ * @return String valid as long as the chip.
+ */
+GUSE_API const char *guse_chip_get_label(struct guse_chip *chip);
+
+/**
+ * @brief Name of a line.
+ * @param chip Chip.
+ * @param line Line offset.
+ * @return The name ("" when unnamed, valid as long as the chip), or NULL with
+ *         errno EINVAL for a bad line.
+ */
+GUSE_API const char *guse_chip_get_line_name(struct guse_chip *chip,
+					     unsigned int line);
+
+/**
+ * @brief Number of lines.
+ * @param chip Chip.
+ * @return Number of lines.
+ */
+GUSE_API unsigned int guse_chip_get_num_lines(struct guse_chip *chip);
+
+/**
+ * @brief Number of 64-bit words of each line bitmap of this chip.
+ * @param chip Chip.
+ * @return GUSE_BITMAP_WORDS(number of lines).
+ */
+GUSE_API unsigned int guse_chip_get_num_words(struct guse_chip *chip);
+
+/**
+ * @brief Global GPIO number of line 0 (legacy sysfs interface).
+ * @param chip Chip.
+ * @return The base.
+ */
+GUSE_API unsigned int guse_chip_get_base(struct guse_chip *chip);
+
+/**
+ * @brief Request timeout in force, as the kernel reported it.
+ * @param chip Chip.
+ * @return Milliseconds.
+ */
+GUSE_API unsigned int guse_chip_get_timeout_ms(struct guse_chip *chip);
+
+/**
+ * @brief The user data passed to guse_chip_new().
+ * @param chip Chip.
+ * @return User data.
+ */
+GUSE_API void *guse_chip_get_user_data(struct guse_chip *chip);
+
+/**
+ * @brief File descriptor to watch for readability (poll, epoll).
+ *
+ * When it is readable call guse_chip_dispatch().  Do not read or write it.
+ *
+ * @param chip Chip.
+ * @return The descriptor.
+ */
+GUSE_API int guse_chip_get_fd(struct guse_chip *chip);
+
+/**
+ * @brief Handle every message available without blocking.
+ *
+ * Reads each message, validates it and calls the callbacks or answers it
+ * from the built-in state.  Malformed messages are dropped or answered with
+ * EINVAL (unknown requests with EOPNOTSUPP); they never reach callbacks.
+ * Call it from one thread at a time per chip.
+ *
+ * @param chip Chip.
+ * @return Number of messages handled (0 if none was available), or -1 with
+ *         errno when the connection failed (ENODEV: the chip is gone).
+ */
+GUSE_API int guse_chip_dispatch(struct guse_chip *chip);
+
+/**
+ * @brief Serve the chip until guse_chip_exit() or an error.
+ * @param chip Chip.
+ * @return 0 after guse_chip_exit(), -1 with errno on error.
+ */
+GUSE_API int guse_chip_run(struct guse_chip *chip);
+
+/**
+ * @brief Make guse_chip_run() return.
+ *
+ * Async-signal-safe and thread-safe; if the chip is not running the next
+ * guse_chip_run() returns at once.
+ *
+ * @param chip Chip.
+ */
+GUSE_API void guse_chip_exit(struct guse_chip *chip);
+
+/**
+ * @brief Set the input level of one line (thread-safe).
+ * @param chip Chip.
+ * @param line Line offset.
+ * @param value 0 or nonzero.
+ * @return 0, or -1 with errno.
+ */
+GUSE_API int guse_chip_set_input(struct guse_chip *chip, unsigned int line,
+				 int value);
+
+/**
+ * @brief Set the input levels of several lines at once (thread-safe).
+ *
+ * Updates the tracked input levels and then sends one SET_INPUTS message, so
+ * a GET_VALUES that the resulting interrupt causes sees the new levels.
+ * Injections from different threads are serialized.
+ *
+ * @param chip Chip.
+ * @param mask Lines to set (guse_chip_get_num_words() words).
+ * @param values Their levels (same size); bits outside @p mask are ignored.
+ * @return 0, or -1 with errno (EINVAL: bits beyond the last line).
+ */
+GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
+				  const uint64_t *mask,
+				  const uint64_t *values);
+
+/**
+ * @brief Tracked direction of a line (thread-safe).
+ * @return ::guse_line_direction value, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_direction(struct guse_chip *chip,
+				     unsigned int line);
+
+/**
+ * @brief Value a consumer drives on a line (thread-safe).
+ * @return 0 or 1 (last driven value, also while the line is an input), or
+ *         -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_output_value(struct guse_chip *chip,
+					unsigned int line);
+
+/**
+ * @brief Injected input level of a line (thread-safe).
+ * @return 0 or 1, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_input_level(struct guse_chip *chip,
+				       unsigned int line);
+
+/**
+ * @brief The current value of a line as a consumer reads it (thread-safe):
+ *        the driven value of an output, the input level of an input.
+ * @return 0 or 1, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_value(struct guse_chip *chip, unsigned int line);
+
+/**
+ * @brief Whether a consumer holds the line (thread-safe).
+ *
+ * Known only when the kernel sends REQUEST/FREE (a request, free or consumer
+ * callback, or guse_chip_config_set_track_all()).
+ *
+ * @return 1 or 0, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_is_requested(struct guse_chip *chip, unsigned int line);
+
+/**
+ * @brief Copy the consumer label of a line (thread-safe).
+ * @param chip Chip.
+ * @param line Line offset.
+ * @param buf Buffer, NUL-terminated on return when @p size > 0.
+ * @param size Size of @p buf; ::GUSE_NAME_SIZE always suffices.
+ * @return Length of the label (as snprintf: truncated if >= @p size), or -1
+ *         with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_consumer(struct guse_chip *chip, unsigned int line,
+				    char *buf, size_t size);
+
+/**
+ * @brief Last bias set on a line (thread-safe).
+ * @return A GUSE_LINE_PARAM_BIAS_* value, 0 if never set, or -1 (EINVAL).
+ */
+GUSE_API int guse_chip_get_bias(struct guse_chip *chip, unsigned int line);
+
+/**
+ * @brief Last drive set on a line (thread-safe).
+ * @return A GUSE_LINE_PARAM_DRIVE_* value, 0 if never set, or -1 (EINVAL).
+ */
+GUSE_API int guse_chip_get_drive(struct guse_chip *chip, unsigned int line);
+
+/**
+ * @brief Debounce period last accepted for a line (thread-safe).
+ * @return Microseconds (0: none), or -1 (EINVAL).
+ */
+GUSE_API long guse_chip_get_debounce_us(struct guse_chip *chip,
+					unsigned int line);
+
+/**
+ * @brief Interrupt configuration of a line (thread-safe).
+ * @param chip Chip.
+ * @param line Line offset.
+ * @param flags If not NULL, receives the GUSE_LINE_IRQ_F_* flags.
+ * @return ::guse_line_irq_type value, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_get_irq_type(struct guse_chip *chip, unsigned int line,
+				    uint32_t *flags);
+
+/**
+ * @brief The chip a request belongs to.
+ * @param req Request.
+ * @return The chip.
+ */
+GUSE_API struct guse_chip *guse_request_get_chip(struct guse_request *req);
+
+/**
+ * @brief The user data of the request's chip.
+ * @param req Request.
+ * @return User data passed to guse_chip_new().
+ */
+GUSE_API void *guse_request_get_user_data(struct guse_request *req);
+
+/**
+ * @brief Kind of the request.
+ * @param req Request.
+ * @return A ::guse_request_type value.
+ */
+GUSE_API enum guse_request_type
+guse_request_get_type(struct guse_request *req);
+
+/**
+ * @brief Answer a request with success (no payload).
+ *
+ * For every kind except GET_DIRECTION and GET_VALUES, which need a payload.
+ * The request is freed in all cases.  A reply whose request already timed
+ * out in the kernel is not an error.
+ *
+ * @param req Request.
+ * @return 0, or -1 with errno: EINVAL (the request needs a payload: the
+ *         kernel gets EIO instead), or the write error (ENODEV: chip gone).
+ */
+GUSE_API int guse_reply_ok(struct guse_request *req);
+
+/**
+ * @brief Answer a request with an error; frees the request.
+ * @param req Request.
+ * @param errnum Positive errno value (e.g. EBUSY; EOPNOTSUPP to decline a
+ *        configuration); values <= 0 or > 133 are sent as EIO.
+ * @return 0, or -1 with errno (see guse_reply_ok()).
+ */
+GUSE_API int guse_reply_error(struct guse_request *req, int errnum);
+
+/**
+ * @brief Answer GET_DIRECTION; frees the request.
+ * @param req Request.
+ * @param direction ::guse_line_direction value.
+ * @return 0, or -1 with errno EINVAL (wrong request kind or direction: the
+ *         kernel gets EIO), or the write error.
+ */
+GUSE_API int guse_reply_direction(struct guse_request *req, int direction);
+
+/**
+ * @brief Answer GET_VALUES; frees the request.
+ * @param req Request.
+ * @param values guse_chip_get_num_words() words; bits outside the request's
+ *        mask are cleared by the library.
+ * @return 0, or -1 with errno EINVAL (wrong request kind: the kernel gets
+ *         EIO), or the write error.
+ */
+GUSE_API int guse_reply_values(struct guse_request *req,
+			       const uint64_t *values);
+
+/**
+ * @brief Answer a request as the library would without a callback.
+ *
+ * REQUEST, FREE, DIRECTION_*, SET_VALUES and IRQ_CONFIG succeed;
+ * GET_DIRECTION returns the tracked direction; GET_VALUES returns the driven
+ * value of output lines and the input level of input lines; SET_CONFIG
+ * accepts bias and drive and declines debounce with EOPNOTSUPP (gpiolib then
+ * debounces in software).  Frees the request.
+ *
+ * @param req Request.
+ * @return 0, or -1 with errno (see guse_reply_ok()).
+ */
+GUSE_API int guse_reply_default(struct guse_request *req);
+
+/** @} */
+
+/**
+ * @defgroup loop Event loop
+ *
+ * A minimal epoll-based loop serving many chips in one thread.
+ * @{
+ */
+
+/** Opaque event loop. */
+struct guse_loop;
+
+/**
+ * @brief Create a loop.
+ * @return New loop, or NULL with errno.
+ */
+GUSE_API struct guse_loop *guse_loop_new(void);
+
+/**
+ * @brief Free a loop; its chips are removed from it but not freed.
+ * @param loop Loop, may be NULL.
+ */
+GUSE_API void guse_loop_free(struct guse_loop *loop);
+
+/**
+ * @brief Serve a chip from the loop.
+ *
+ * A chip belongs to at most one loop.  Add and remove chips while the loop
+ * is not running or from its own thread (e.g. from a callback).
+ *
+ * @return 0, or -1 with errno (EBUSY: the chip is in a loop already).
+ */
+GUSE_API int guse_loop_add_chip(struct guse_loop *loop,
+				struct guse_chip *chip);
+
+/**
+ * @brief Stop serving a chip (does not free it).
+ * @return 0, or -1 with errno ENOENT if the chip is not in this loop.
+ */
+GUSE_API int guse_loop_remove_chip(struct guse_loop *loop,
+				   struct guse_chip *chip);
+
+/**
+ * @brief Dispatch the loop's chips until guse_loop_exit() or an error.
+ * @return 0 after guse_loop_exit(); -1 with errno when a chip failed (for
+ *         example ENODEV) or epoll failed.
+ */
+GUSE_API int guse_loop_run(struct guse_loop *loop);
+
+/**
+ * @brief Make guse_loop_run() return 0.
+ *
+ * Async-signal-safe and thread-safe.  If the loop is not running, the next
+ * guse_loop_run() returns at once.
+ *
+ * @param loop Loop.
+ */
+GUSE_API void guse_loop_exit(struct guse_loop *loop);
+
+/** @} */
+
+/**
+ * @defgroup virtio virtio-gpio adapter
+ *
+ * Serves a guse chip with a virtio-gpio style backend: the backend
+ * implements the virtio-gpio request set and the adapter maps each guse
+ * request onto it, one to one (multi-line reads and writes fan out to one
+ * call per line).  The callbacks run synchronously in the dispatching
+ * thread.
+ * @{
+ */
+
+/** virtio-gpio direction: none (line released). */
+#define GUSE_VIRTIO_DIRECTION_NONE 0x00
+/** virtio-gpio direction: output. */
+#define GUSE_VIRTIO_DIRECTION_OUT 0x01
+/** virtio-gpio direction: input. */
+#define GUSE_VIRTIO_DIRECTION_IN 0x02
+
+/** virtio-gpio irq type: none (also: masked). */
+#define GUSE_VIRTIO_IRQ_TYPE_NONE 0x00
+/** virtio-gpio irq type: rising edge. */
+#define GUSE_VIRTIO_IRQ_TYPE_EDGE_RISING 0x01
+/** virtio-gpio irq type: falling edge. */
+#define GUSE_VIRTIO_IRQ_TYPE_EDGE_FALLING 0x02
+/** virtio-gpio irq type: both edges. */
+#define GUSE_VIRTIO_IRQ_TYPE_EDGE_BOTH 0x03
+/** virtio-gpio irq type: high level. */
+#define GUSE_VIRTIO_IRQ_TYPE_LEVEL_HIGH 0x04
+/** virtio-gpio irq type: low level. */
+#define GUSE_VIRTIO_IRQ_TYPE_LEVEL_LOW 0x08
+
+/** Opaque virtio-gpio adapter. */
+struct guse_virtio;
+
+/**
+ * @brief A virtio-gpio backend.  Passed with its size, as ::guse_chip_ops.
+ *
+ * Each callback returns 0 (or the value asked for) on success and a
+ * negative errno value on failure (which the consumer sees); NULL
+ * callbacks make the corresponding requests fail with EOPNOTSUPP, except
+ * get_names (no names) and irq_type (accepted).
+ */
+struct guse_virtio_ops {
+	/**
+	 * VIRTIO_GPIO_MSG_GET_NAMES, called once by guse_virtio_new(): fill
+	 * @p buf with one NUL-terminated name per line, in line order (the
+	 * virtio-gpio response format; an empty string leaves a line
+	 * unnamed).  Return the number of bytes used or a negative errno.
+	 */
+	int (*get_names)(void *user_data, char *buf, size_t size);
+	/** VIRTIO_GPIO_MSG_GET_DIRECTION: return GUSE_VIRTIO_DIRECTION_*. */
+	int (*get_direction)(void *user_data, unsigned int line);
+	/** VIRTIO_GPIO_MSG_SET_DIRECTION to GUSE_VIRTIO_DIRECTION_*. */
+	int (*set_direction)(void *user_data, unsigned int line,
+			     uint8_t direction);
+	/** VIRTIO_GPIO_MSG_GET_VALUE: return 0 or 1. */
+	int (*get_value)(void *user_data, unsigned int line);
+	/** VIRTIO_GPIO_MSG_SET_VALUE. */
+	int (*set_value)(void *user_data, unsigned int line, uint8_t value);
+	/**
+	 * VIRTIO_GPIO_MSG_IRQ_TYPE: GUSE_VIRTIO_IRQ_TYPE_*; NONE when the
+	 * interrupt is masked or disabled.
+	 */
+	int (*irq_type)(void *user_data, unsigned int line, uint8_t type);
+};
+
+/**
+ * @brief Create a chip served by a virtio-gpio backend.
+ *
+ * Mapping: GET_DIRECTION -> get_direction (NONE reads as input);
+ * DIRECTION_INPUT -> set_direction(IN); DIRECTION_OUTPUT -> set_value then
+ * set_direction(OUT) (as Linux's virtio-gpio driver); GET_VALUES and
+ * SET_VALUES -> get_value / set_value per line; FREE -> set_direction(NONE);
+ * IRQ_CONFIG -> irq_type (NONE while masked).  The chip's line names come
+ * from get_names.  Serve the chip with guse_virtio_get_chip().
+ *
+ * @param cfg Configuration (label, lines, timeout, device).
+ * @param ops Backend.
+ * @param ops_size sizeof(struct guse_virtio_ops).
+ * @param user_data Passed to every backend callback.
+ * @return New adapter, or NULL with errno.
+ */
+GUSE_API struct guse_virtio *guse_virtio_new(const struct guse_chip_config *cfg,
+					     const struct guse_virtio_ops *ops,
+					     size_t ops_size, void *user_data);
+
+/**
+ * @brief As guse_virtio_new() on an open guse file descriptor (see
+ *        guse_chip_new_fd()).
+ */
+GUSE_API struct guse_virtio *
+guse_virtio_new_fd(int fd, const struct guse_chip_config *cfg,
+		   const struct guse_virtio_ops *ops, size_t ops_size,
+		   void *user_data);
+
+/**
+ * @brief Free the adapter and its chip.
+ * @param vio Adapter, may be NULL.
+ */
+GUSE_API void guse_virtio_free(struct guse_virtio *vio);
+
+/**
+ * @brief The chip of the adapter, to dispatch or run it.
+ * @param vio Adapter.
+ * @return The chip, owned by the adapter.
+ */
+GUSE_API struct guse_chip *guse_virtio_get_chip(struct guse_virtio *vio);
+
+/**
+ * @brief Deliver the level of an input line (thread-safe).
+ * @param vio Adapter.
+ * @param line Line offset.
+ * @param value Level.
+ * @return 0, or -1 with errno.
+ */
+GUSE_API int guse_virtio_set_level(struct guse_virtio *vio, unsigned int line,
+				   int value);
+
+/**
+ * @brief The backend's interrupt for @p line fired (a virtio-gpio irq event).
+ *
+ * Reads the line with get_value and delivers that level.  If the level did
+ * not change and the line's trigger is an edge, it first delivers the
+ * opposite level, so that consumers see the interrupt (an edge-both trigger
+ * then reports two edges).  Level triggers just get the level.
+ *
+ * @param vio Adapter.
+ * @param line Line offset.
+ * @return 0, or -1 with errno.
+ */
+GUSE_API int guse_virtio_inject_irq(struct guse_virtio *vio,
+				    unsigned int line);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GUSE_H */

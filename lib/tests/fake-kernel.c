@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* A fake guse kernel for the unit tests; see fake-kernel.h. */
+
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fake-kernel.h"
+
+int test_failures;
+
+void fk_open(struct fk *fk)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("socketpair");
+		exit(99);
+	}
+	fk->kfd = sv[0];
+	fk->sfd = sv[1];
+}
+
+void fk_close(struct fk *fk)
+{
+	if (fk->kfd >= 0)
+		close(fk->kfd);
+	fk->kfd = -1;
+}
+
+void fk_send_raw(struct fk *fk, uint32_t len, uint16_t op, uint16_t flags,
+		 uint64_t id, uint32_t error, const void *payload, size_t plen)
+{
+	uint8_t buf[GUSE_MSG_SIZE_MAX];
+	struct guse_msg_header *h = (void *)buf;
+	size_t n = sizeof(*h) + plen;
+
+	memset(buf, 0, sizeof(*h));
+	h->len = htole32(len ? len : (uint32_t)n);
+	h->opcode = htole16(op);
+	h->flags = htole16(flags);
+	h->id = htole64(id);
+	h->error = htole32(error);
+	if (plen)
+		memcpy(h + 1, payload, plen);
+	if (write(fk->kfd, buf, n) != (ssize_t)n) {
+		perror("fake kernel write");
+		exit(99);
+	}
+}
+
+void fk_send(struct fk *fk, uint16_t op, uint64_t id, const void *payload,
+	     size_t plen)
+{
+	fk_send_raw(fk, 0, op, 0, id, 0, payload, plen);
+}
+
+void fk_send_ready(struct fk *fk, unsigned int num_lines, const char *chip,
+		   const char *dev)
+{
+	struct guse_ready r;
+
+	memset(&r, 0, sizeof(r));
+	r.version = htole32(GUSE_VERSION);
+	r.num_lines = htole32(num_lines);
+	r.base = htole32(512);
+	r.timeout_ms = htole32(5000);
+	strncpy(r.chip_name, chip, sizeof(r.chip_name) - 1);
+	strncpy(r.dev_name, dev, sizeof(r.dev_name) - 1);
+	fk_send(fk, GUSE_OP_READY, 0, &r, sizeof(r));
+}
+
+int fk_recv(struct fk *fk, void *buf, size_t size, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fk->kfd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return -1;
+	n = recv(fk->kfd, buf, size, MSG_DONTWAIT);
+	return n < 0 ? -1 : (int)n;
+}
+
+bool fk_nothing(struct fk *fk, int timeout_ms)
+{
+	uint8_t buf[GUSE_READ_SIZE_MIN];
+
+	return fk_recv(fk, buf, sizeof(buf), timeout_ms) < 0;
+}
+
+static void hexdump(const char *what, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	fprintf(stderr, "#   %s (%zu):", what, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", i % 8 ? "" : " ", p[i]);
+	fprintf(stderr, "\n");
+}
+
+void fk_expect_at(const char *file, int line, struct fk *fk, uint16_t op,
+		  uint64_t id, uint32_t error, const void *payload, size_t plen)
+{
+	uint8_t want[GUSE_READ_SIZE_MIN], got[GUSE_READ_SIZE_MIN];
+	struct guse_msg_header *h = (void *)want;
+	size_t n = sizeof(*h) + plen;
+	int r;
+
+	memset(want, 0, sizeof(*h));
+	h->len = htole32((uint32_t)n);
+	h->opcode = htole16(op);
+	h->id = htole64(id);
+	h->error = htole32(error);
+	if (plen)
+		memcpy(h + 1, payload, plen);
+	r = fk_recv(fk, got, sizeof(got), 2000);
+	if (r != (int)n || memcmp(want, got, n)) {
+		fprintf(stderr, "# %s:%d: unexpected message (op %u id %llu)\n",
+			file, line, op, (unsigned long long)id);
+		hexdump("expected", want, n);
+		if (r >= 0)
+			hexdump("received", got, (size_t)r);
+		else
+			fprintf(stderr, "#   received nothing\n");
+		test_failures++;
+	}
+}
+
+struct guse_line pl_line(unsigned int line)
+{
+	struct guse_line l = { .line = htole32(line) };
+
+	return l;
+}
+
+struct guse_line_consumer pl_consumer(unsigned int line, const char *name)
+{
+	struct guse_line_consumer c;
+
+	memset(&c, 0, sizeof(c));
+	c.line = htole32(line);
+	strncpy(c.consumer, name, sizeof(c.consumer) - 1);
+	return c;
+}
+
+size_t pl_bitmap(void *buf, unsigned int nw, const uint64_t *a,
+		 const uint64_t *b)
+{
+	struct guse_bitmap *bm = buf;
+	unsigned int i;
+
+	bm->num_words = htole32(nw);
+	bm->reserved = 0;
+	for (i = 0; i < nw; i++) {
+		uint64_t w = htole64(a[i]);
+
+		memcpy(&bm->words[i], &w, 8);
+		if (b) {
+			w = htole64(b[i]);
+			memcpy(&bm->words[nw + i], &w, 8);
+		}
+	}
+	return sizeof(*bm) + (b ? 2 : 1) * nw * 8;
+}
+
+struct guse_chip *fk_chip(struct fk *fk, const struct guse_chip_config *cfg,
+			  unsigned int num_lines,
+			  const struct guse_chip_ops *ops, size_t ops_size,
+			  void *data, void *create, size_t create_size)
+{
+	uint8_t buf[GUSE_MSG_SIZE_MAX];
+	struct guse_chip *chip;
+	int n;
+
+	fk_open(fk);
+	fk_send_ready(fk, num_lines, "gpiochip7", "guse3");
+	chip = guse_chip_new_fd(fk->sfd, cfg, ops, ops_size, data);
+	if (!chip) {
+		fprintf(stderr, "# guse_chip_new_fd: %s\n", strerror(errno));
+		exit(99);
+	}
+	n = fk_recv(fk, buf, sizeof(buf), 1000);
+	if (n < (int)sizeof(struct guse_msg_header)) {
+		fprintf(stderr, "# no CREATE\n");
+		exit(99);
+	}
+	if (create)
+		memcpy(create, buf, (size_t)n < create_size ? (size_t)n : create_size);
+	return chip;
+}
+
+int run_tests(const struct test_case *tests, size_t n)
+{
+	size_t i;
+	int failed = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	printf("TAP version 13\n1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		int before = test_failures;
+
+		tests[i].fn();
+		if (test_failures != before) {
+			failed++;
+			printf("not ok %zu %s\n", i + 1, tests[i].name);
+		} else {
+			printf("ok %zu %s\n", i + 1, tests[i].name);
+		}
+		fflush(stdout);
+	}
+	printf("# %zu tests, %d failed\n", n, failed);
+	return failed ? 1 : 0;
+}

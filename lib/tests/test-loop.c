@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Unit tests: guse_loop and guse_chip_run, exit from signals and threads. */
+
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake-kernel.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct guse_loop *sig_loop;
+static struct guse_chip *sig_chip;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (sig_loop)
+		guse_loop_exit(sig_loop);
+	if (sig_chip)
+		guse_chip_exit(sig_chip);
+}
+
+static struct guse_chip *new_chip(struct fk *fk, unsigned int n)
+{
+	struct guse_chip_config *cfg = guse_chip_config_new();
+	struct guse_chip *chip;
+
+	guse_chip_config_set_num_lines(cfg, n);
+	chip = fk_chip(fk, cfg, n, NULL, 0, NULL, NULL, 0);
+	guse_chip_config_free(cfg);
+	return chip;
+}
+
+struct driver {
+	struct fk *fk;
+	int nfk;
+	pid_t pid;
+	bool use_signal;
+	struct guse_loop *loop;
+	struct guse_chip *chip;
+};
+
+/* The "kernel" thread: sends requests to every chip, checks the replies,
+ * then stops the loop from a signal (or directly). */
+static void *driver_thread(void *arg)
+{
+	struct driver *d = arg;
+	int i, k;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < d->nfk; i++) {
+			struct guse_line l = pl_line((unsigned int)k);
+			struct guse_direction dir = {
+				.direction = htole32(GUSE_DIRECTION_INPUT) };
+
+			fk_send(&d->fk[i], GUSE_OP_GET_DIRECTION, 10 + k, &l,
+				sizeof(l));
+			fk_expect(&d->fk[i], GUSE_OP_GET_DIRECTION, 10 + k, 0,
+				  &dir, sizeof(dir));
+		}
+	}
+	if (d->use_signal)
+		kill(d->pid, SIGUSR1);
+	else if (d->loop)
+		guse_loop_exit(d->loop);
+	else
+		guse_chip_exit(d->chip);
+	return NULL;
+}
+
+static void test_loop_two_chips_signal(void)
+{
+	struct fk fk[2];
+	struct guse_chip *chip[2];
+	struct driver d = { .fk = fk, .nfk = 2, .use_signal = true };
+	struct sigaction sa;
+	pthread_t t;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	/* the signal must hit the loop thread: block it elsewhere */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+
+	chip[0] = new_chip(&fk[0], 4);
+	chip[1] = new_chip(&fk[1], 70);
+	d.loop = guse_loop_new();
+	CHECK(d.loop);
+	sig_loop = d.loop;
+	d.pid = getpid();
+	CHECK_EQ(guse_loop_add_chip(d.loop, chip[0]), 0);
+	CHECK_EQ(guse_loop_add_chip(d.loop, chip[1]), 0);
+	CHECK(guse_loop_add_chip(d.loop, chip[1]) < 0 && errno == EBUSY);
+
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_create(&t, NULL, driver_thread, &d);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	CHECK_EQ(guse_loop_run(d.loop), 0);
+	pthread_join(t, NULL);
+	sig_loop = NULL;
+
+	/* removing: the chip is not served any more */
+	CHECK_EQ(guse_loop_remove_chip(d.loop, chip[1]), 0);
+	CHECK(guse_loop_remove_chip(d.loop, chip[1]) < 0 && errno == ENOENT);
+	/* exit before run: returns at once */
+	guse_loop_exit(d.loop);
+	CHECK_EQ(guse_loop_run(d.loop), 0);
+
+	/* guse_chip_free removes the chip from its loop */
+	guse_chip_free(chip[0]);
+	guse_chip_free(chip[1]);
+	guse_loop_free(d.loop);
+	fk_close(&fk[0]);
+	fk_close(&fk[1]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void test_loop_exit_thread(void)
+{
+	struct fk fk;
+	struct guse_chip *chip = new_chip(&fk, 8);
+	struct driver d = { .fk = &fk, .nfk = 1 };
+	pthread_t t;
+
+	d.loop = guse_loop_new();
+	guse_loop_add_chip(d.loop, chip);
+	pthread_create(&t, NULL, driver_thread, &d);
+	CHECK_EQ(guse_loop_run(d.loop), 0);
+	pthread_join(t, NULL);
+	guse_loop_free(d.loop);	/* chip still in it: must not crash */
+	guse_chip_free(chip);
+	fk_close(&fk);
+}
+
+static void test_loop_chip_gone(void)
+{
+	struct fk fk;
+	struct guse_chip *chip = new_chip(&fk, 8);
+	struct guse_loop *loop = guse_loop_new();
+
+	guse_loop_add_chip(loop, chip);
+	fk_close(&fk);
+	CHECK(guse_loop_run(loop) < 0 && errno == ENODEV);
+	guse_loop_remove_chip(loop, chip);
+	guse_loop_free(loop);
+	guse_chip_free(chip);
+}
+
+static void test_chip_run_signal(void)
+{
+	struct fk fk;
+	struct guse_chip *chip = new_chip(&fk, 3);
+	struct driver d = { .fk = &fk, .nfk = 1, .use_signal = true };
+	struct sigaction sa;
+	pthread_t t;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sig_chip = chip;
+	d.pid = getpid();
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_create(&t, NULL, driver_thread, &d);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	CHECK_EQ(guse_chip_run(chip), 0);
+	pthread_join(t, NULL);
+	sig_chip = NULL;
+
+	/* exit from another thread, and exit before run */
+	d.use_signal = false;
+	d.chip = chip;
+	pthread_create(&t, NULL, driver_thread, &d);
+	CHECK_EQ(guse_chip_run(chip), 0);
+	pthread_join(t, NULL);
+	guse_chip_exit(chip);
+	CHECK_EQ(guse_chip_run(chip), 0);
+
+	fk_close(&fk);
+	CHECK(guse_chip_run(chip) < 0 && errno == ENODEV);
+	guse_chip_free(chip);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+int main(void)
+{
+	static const struct test_case tests[] = {
+		{ "loop_two_chips_signal", test_loop_two_chips_signal },
+		{ "loop_exit_thread", test_loop_exit_thread },
+		{ "loop_chip_gone", test_loop_chip_gone },
+		{ "chip_run_signal", test_chip_run_signal },
+	};
+
+	return run_tests(tests, ARRAY_SIZE(tests));
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * raw-guse: the /dev/guse protocol spoken directly, without libguse, for
+ * the kernel tests.  Includes a tiny threaded server that answers every
+ * request like a correct server and records what it saw.
+ */
+#ifndef GUSE_TESTS_RAW_GUSE_H
+#define GUSE_TESTS_RAW_GUSE_H
+
+#include <linux/guse.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct raw_msg {
+	struct guse_msg_header hdr;
+	uint8_t payload[GUSE_READ_SIZE_MIN];
+};
+
+struct raw_create {
+	const char *label;
+	uint32_t version;	/* 0: GUSE_VERSION */
+	uint32_t num_lines;
+	uint32_t timeout_ms;
+	uint32_t flags;
+	uint32_t reserved0;
+	const char *names;	/* raw name bytes, or NULL */
+	size_t names_len;
+};
+
+int raw_open(void);
+int raw_send(int fd, const void *buf, size_t len);
+int raw_send_msg(int fd, uint16_t opcode, uint64_t id, uint32_t error,
+		 const void *payload, size_t len);
+int raw_recv(int fd, struct raw_msg *m, int timeout_ms);
+int raw_send_create(int fd, const struct raw_create *a);
+int raw_create_chip(int fd, const char *label, uint32_t lines,
+		    uint32_t timeout_ms, uint32_t flags,
+		    struct guse_ready *ready);
+int raw_set_inputs(int fd, unsigned int num_lines, const uint64_t *mask,
+		   const uint64_t *values);
+int raw_now_ms(void);
+
+/* What a correct server saw; updated by raw_answer(). */
+struct raw_seen {
+	unsigned int requests, frees, consumers, irq_configs, configs;
+	unsigned int get_values, set_values;
+	char consumer[GUSE_NAME_SIZE];
+	uint32_t last_irq_line, last_irq_type, last_irq_flags;
+	uint32_t last_config_param, last_config_arg;
+	uint64_t outputs[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	uint64_t is_output[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	uint64_t levels[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	int config_errno;	/* answer SET_CONFIG with this errno */
+};
+
+/* Answers @m like a correct server; returns 0 or -errno of the write. */
+int raw_answer(int fd, const struct raw_msg *m, struct raw_seen *s);
+
+/* A server thread answering every request of one chip. */
+struct raw_server {
+	int fd;
+	struct guse_ready ready;
+	unsigned int num_lines;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	struct raw_seen seen;
+	volatile bool stop;
+};
+
+int raw_server_start(struct raw_server *srv, const char *label,
+		     uint32_t lines, uint32_t flags);
+/* Injects levels; also what GET_VALUES answers for inputs from now on. */
+int raw_server_set_inputs(struct raw_server *srv, const uint64_t *mask,
+			  const uint64_t *values);
+int raw_server_set_input(struct raw_server *srv, unsigned int line,
+			 bool value);
+void raw_server_seen(struct raw_server *srv, struct raw_seen *copy);
+/* Stops the thread; @close_fd also closes the file (removes the chip). */
+void raw_server_stop(struct raw_server *srv, bool close_fd);
+
+#endif /* GUSE_TESTS_RAW_GUSE_H */

@@ -1,0 +1,142 @@
+#!/bin/bash
+# The full test suite: host-side unit tests (make check) and, for every
+# kernel, the kselftests inside one VM boot with the kernel-log scan.
+#
+# usage: tests/run-tests.sh [--kernel K]... [--build-dir DIR] [--no-host]
+#                           [--timeout SEC]
+#   --kernel K      short name or release (repeatable; default: all of
+#                   scripts/kernels.conf)
+#   --build-dir DIR the configured autotools build tree for `make check`
+#                   (default: the source tree if it has a Makefile)
+#   --no-host       skip the host-side unit tests
+#   --timeout SEC   hard limit for each VM run (default 900)
+#
+# Modules come from build/modules/<krel>/ (scripts/build-modules.sh).
+# Prints per-test lines prefixed with the kernel, a summary per kernel and,
+# as its very last line, "N passed, M failed[, K skipped]".  Exits nonzero
+# if anything failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$top/scripts/common.sh"
+
+say() { printf 'run-tests: %s\n' "$*" >&2; }
+
+kernels=() build_dir='' host=1 vm_timeout=900
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernels+=("${2:?}"); shift 2 ;;
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--no-host) host=0; shift ;;
+	--timeout) vm_timeout=${2:?}; shift 2 ;;
+	-h | --help) sed -n '4,13p' "$0" | sed 's/^# //'; exit 0 ;;
+	*) say "unknown argument: $1"; exit 2 ;;
+	esac
+done
+[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"$GUSE_KERNELS"
+[ -n "$build_dir" ] || build_dir=$top
+
+total_pass=0 total_fail=0 total_skip=0
+failed_names=()
+
+
+# Record one result: <prefix> <pass|fail|skip> <name>
+record() {
+	case $2 in
+	pass) total_pass=$((total_pass + 1)) ;;
+	skip) total_skip=$((total_skip + 1)) ;;
+	fail) total_fail=$((total_fail + 1)); failed_names+=("$1 $3") ;;
+	esac
+}
+
+# Host unit tests through automake's test harness, counted one by one from
+# its summary.
+run_host_tests() {
+	local log st pass fail skip
+	if [ ! -f "$build_dir/Makefile" ]; then
+		say "no configured build tree in $build_dir: skipping the host unit tests"
+		return
+	fi
+	log=$(mktemp)
+	say "host unit tests: make check in $build_dir"
+	set +e
+	make -C "$build_dir" -j"$(nproc)" check 2>&1 | tee "$log" | sed -u 's/^/[host] # /'
+	st=${PIPESTATUS[0]}
+	set -e
+	# "# PASS:  3" lines of each directory's test-suite summary
+	sum() { awk -v k="# $1:" '$1 " " $2 == k { n += $3 } END { print n + 0 }' "$log"; }
+	pass=$(sum PASS) fail=$(( $(sum FAIL) + $(sum ERROR) + $(sum XPASS) )) skip=$(sum SKIP)
+	rm -f "$log"
+	total_pass=$((total_pass + pass)) total_skip=$((total_skip + skip))
+	total_fail=$((total_fail + fail))
+	[ "$fail" = 0 ] || failed_names+=("[host] make check ($fail)")
+	if [ "$st" != 0 ] && [ "$fail" = 0 ]; then
+		# make failed without a failing test: a build error counts as one
+		record "[host]" fail "make-check"
+	fi
+	echo "[host] # summary: $pass passed, $fail failed, $skip skipped"
+}
+
+# One VM boot per kernel running every kselftest.
+run_kernel() { # <short|krel>
+	local krel prefix mods st line p=0 f=0 s=0 seen=0
+	krel=$(resolve_krel "$1")
+	prefix="[$krel]"
+	mods=$top/build/modules/$krel
+	local modarg=()
+	if [ -f "$mods/guse.ko" ] && [ -f "$mods/gpio-guse.ko" ]; then
+		modarg=(--modules "$mods")
+	else
+		say "$krel: no modules in $mods (scripts/build-modules.sh $krel): running without them"
+	fi
+	local out
+	out=$(mktemp)
+	set +e
+	"$here/vm/run-vm.sh" --kernel "$krel" "${modarg[@]}" --timeout "$vm_timeout" \
+		-- "$here/vm/run-in-vm.sh" | tee "$out" | sed -u "s/^/$prefix /"
+	st=${PIPESTATUS[0]}
+	set -e
+	# top-level KTAP result lines of run-in-vm.sh
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) s=$((s + 1)); seen=1; record "$prefix" skip "" ;;
+		"ok "*) p=$((p + 1)); seen=1; record "$prefix" pass "" ;;
+		"not ok "*)
+			f=$((f + 1)); seen=1
+			record "$prefix" fail "$(echo "$line" | awk '{print $4}')" ;;
+		esac
+	done <"$out"
+	rm -f "$out"
+	case $st in
+	125) f=$((f + 1)); record "$prefix" fail "kernel-log-$krel"
+		echo "$prefix not ok kernel-log-$krel # see build/vm-logs/kernel-$krel.log" ;;
+	124) f=$((f + 1)); record "$prefix" fail "vm-timeout-$krel"
+		echo "$prefix not ok vm-timeout-$krel # VM run exceeded ${vm_timeout}s" ;;
+	*)
+		p=$((p + 1)); record "$prefix" pass ""
+		echo "$prefix ok kernel-log-$krel"
+		if [ "$st" != 0 ] && [ "$f" = 0 ]; then
+			# the VM failed without a failing test (no report at all?)
+			f=$((f + 1)); record "$prefix" fail "vm-run-$krel"
+			echo "$prefix not ok vm-run-$krel # exit status $st, $seen reports"
+		fi ;;
+	esac
+	echo "$prefix # summary: $p passed, $f failed, $s skipped"
+}
+
+if [ $host = 1 ]; then
+	run_host_tests
+fi
+for k in "${kernels[@]}"; do
+	run_kernel "$k"
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "# failed:"
+	printf '#   %s\n' "${failed_names[@]}"
+fi
+summary="$total_pass passed, $total_fail failed"
+[ "$total_skip" = 0 ] || summary="$summary, $total_skip skipped"
+echo "$summary"
+[ "$total_fail" = 0 ]
