@@ -220,6 +220,8 @@ static uint32_t features(const struct guse_chip_ops *ops, bool track_all)
 		f |= GUSE_CREATE_F_SET_CONFIG;
 	if (track_all || ops->irq_config)
 		f |= GUSE_CREATE_F_IRQ_CONFIG;
+	if (ops->get_values)
+		f |= GUSE_CREATE_F_GET_INPUTS;
 	return f;
 }
 

@@ -303,6 +303,15 @@ struct guse_chip_ops {
 	/**
 	 * Read the lines set in @p mask (guse_chip_get_num_words() words,
 	 * valid until the reply).  Reply with guse_reply_values().
+	 *
+	 * Without this callback the kernel reads input lines from the levels
+	 * injected with guse_chip_set_inputs() and only asks for output
+	 * lines (answered by the library); each injection then returns once
+	 * the consumers' interrupt handlers have run, so no edge is lost or
+	 * misread.  With it, reads of input lines reach the server too and
+	 * injected edges are delivered without waiting: the callback must
+	 * answer an input line with the level last injected, or a both-edge
+	 * consumer may report the wrong edge.
 	 */
 	void (*get_values)(struct guse_request *req, const uint64_t *mask);
 	/** Drive @p values onto the lines set in @p mask.  Reply ok. */

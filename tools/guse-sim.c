@@ -61,7 +61,7 @@ static struct {
 	bool json, quiet, daemon;
 	const char *socket_path;
 	const char *ready_file;
-	bool decline_config, decline_request;
+	bool decline_config, decline_request, trace_reads;
 } opt = { .label = "guse-sim", .num_lines = 8, .nchips = 1 };
 
 static struct guse_chip *chips[MAX_CHIPS];
@@ -346,7 +346,8 @@ static void cb_irq_config(struct guse_request *req, unsigned int line,
 	guse_reply_default(req);
 }
 
-static const struct guse_chip_ops sim_ops = {
+/* Without --trace-reads the kernel reads input lines itself (exact edges). */
+static struct guse_chip_ops sim_ops = {
 	.request = cb_request,
 	.free = cb_free,
 	.consumer = cb_consumer,
@@ -708,6 +709,8 @@ static void usage(FILE *f)
 "  -d, --daemon               keep serving after EOF on stdin\n"
 "      --decline-config       decline every SET_CONFIG (EOPNOTSUPP)\n"
 "      --decline-request      refuse every line request (EBUSY)\n"
+"      --trace-reads          serve (and trace) reads of input lines too;\n"
+"                             injected edges are then not waited for\n"
 "  -h, --help                 this help\n"
 "  -V, --version              print the version\n"
 "\n"
@@ -795,7 +798,10 @@ static int64_t next_deadline(struct source *src, int64_t best)
 	return best;
 }
 
-enum { OPT_CHIPS = 256, OPT_DECLINE_CONFIG, OPT_DECLINE_REQUEST };
+enum {
+	OPT_CHIPS = 256, OPT_DECLINE_CONFIG, OPT_DECLINE_REQUEST,
+	OPT_TRACE_READS,
+};
 
 static int parse_args(int argc, char **argv)
 {
@@ -812,6 +818,7 @@ static int parse_args(int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "decline-config", no_argument, NULL, OPT_DECLINE_CONFIG },
 		{ "decline-request", no_argument, NULL, OPT_DECLINE_REQUEST },
+		{ "trace-reads", no_argument, NULL, OPT_TRACE_READS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -863,6 +870,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_DECLINE_REQUEST:
 			opt.decline_request = true;
+			break;
+		case OPT_TRACE_READS:
+			opt.trace_reads = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -959,6 +969,8 @@ int main(int argc, char **argv)
 
 		if (!cfg)
 			goto out;
+		if (!opt.trace_reads)
+			sim_ops.get_values = NULL;
 		chips[i] = guse_chip_new(cfg, &sim_ops, sizeof(sim_ops),
 					 (void *)(intptr_t)i);
 		guse_chip_config_free(cfg);

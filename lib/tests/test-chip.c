@@ -135,6 +135,12 @@ static uint32_t create_flags_for(const struct guse_chip_ops *ops, bool track)
 	return le32toh(got.c.flags);
 }
 
+static void dummy_values(struct guse_request *r, const uint64_t *mask)
+{
+	(void)mask;
+	guse_reply_default(r);
+}
+
 static void test_create_features(void)
 {
 	struct guse_chip_ops ops = { 0 };
@@ -156,6 +162,9 @@ static void test_create_features(void)
 	ops.irq_config = NULL;
 	ops.get_direction = dummy_req;
 	CHECK_EQ(create_flags_for(&ops, false), 0);
+	ops.get_direction = NULL;
+	ops.get_values = dummy_values;
+	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_GET_INPUTS);
 }
 
 /* Try guse_chip_new_fd with whatever the fake kernel queued first. */
@@ -583,7 +592,8 @@ static void test_callbacks(void)
 	chip = fk_chip(&fk, cfg, 6, &all_ops, sizeof(all_ops), &log, &create,
 		       sizeof(create));
 	CHECK_EQ(le32toh(create.c.flags), GUSE_CREATE_F_REQUEST |
-		 GUSE_CREATE_F_SET_CONFIG | GUSE_CREATE_F_IRQ_CONFIG);
+		 GUSE_CREATE_F_SET_CONFIG | GUSE_CREATE_F_IRQ_CONFIG |
+		 GUSE_CREATE_F_GET_INPUTS);
 
 	fk_send(&fk, GUSE_OP_REQUEST, 100, &lc, sizeof(lc));
 	guse_chip_dispatch(chip);

@@ -138,7 +138,8 @@ static void test_virtio_mapping(void)
 	chip = guse_virtio_get_chip(vio);
 	CHECK_EQ(fk_recv(&fk, &create, sizeof(create), 1000), sizeof(create));
 	CHECK_EQ(le32toh(create.c.flags), GUSE_CREATE_F_LINE_NAMES |
-		 GUSE_CREATE_F_REQUEST | GUSE_CREATE_F_IRQ_CONFIG);
+		 GUSE_CREATE_F_REQUEST | GUSE_CREATE_F_IRQ_CONFIG |
+		 GUSE_CREATE_F_GET_INPUTS);
 	CHECK(!strcmp(create.names[0], "a"));
 	CHECK(!strcmp(create.names[1], "b"));
 	CHECK(!strcmp(create.names[2], ""));
