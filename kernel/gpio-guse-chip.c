@@ -450,6 +450,15 @@ static ssize_t label_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(label);
 
+static ssize_t chip_name_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct guse_gpio *chip = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", chip->chip_name);
+}
+static DEVICE_ATTR_RO(chip_name);
+
 static ssize_t num_lines_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
@@ -480,6 +489,7 @@ static DEVICE_ATTR_RO(features);
 static struct attribute *guse_gpio_attrs[] = {
 	&dev_attr_server_pid.attr,
 	&dev_attr_label.attr,
+	&dev_attr_chip_name.attr,
 	&dev_attr_num_lines.attr,
 	&dev_attr_timeout_ms.attr,
 	&dev_attr_features.attr,
@@ -616,6 +626,7 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 	};
 
 	device_for_each_child(chip->dev, &ready, guse_gpio_find_chardev);
+	strscpy(chip->chip_name, ready.chip_name, sizeof(chip->chip_name));
 	strscpy(ready.dev_name, dev_name(chip->dev), sizeof(ready.dev_name));
 	return guse_conn_post(chip->conn, GUSE_OP_READY, &ready, sizeof(ready),
 			      true);

@@ -33,6 +33,7 @@ struct irq_domain;
  * @features: GUSE_CREATE_F_* the server announced
  * @timeout_ms: request timeout
  * @label: chip label
+ * @chip_name: name of the gpiolib character device, "gpiochipN"
  * @names: line names, NULL when the server gave none
  * @name_ptrs: the line name pointers handed to gpiolib
  * @registering: gpiochip_add_data() is running in the server's write():
@@ -70,6 +71,7 @@ struct guse_gpio {
 	u32 features;
 	unsigned int timeout_ms;
 	char label[GUSE_NAME_SIZE];
+	char chip_name[GUSE_NAME_SIZE];
 	char (*names)[GUSE_NAME_SIZE];
 	const char **name_ptrs;
 	bool registering;

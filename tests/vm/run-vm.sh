@@ -227,10 +227,11 @@ bad_patterns='WARNING:|BUG:|Oops|general protection fault|Call Trace:|lockdep|po
 initrd=$(make_initramfs)
 accel=$(pick_accel)
 
-# Per-run directory shared (writable) with the VM.
-results=$logdir/results-$krel
-rm -rf "$results"
-mkdir -p "$results"
+# Per-run directory shared (writable) with the VM: unique, so that runs in
+# parallel (several kernels, several developers) never share one.
+mkdir -p "$logdir"
+rm -rf "$logdir/results-$krel"
+results=$(mktemp -d "$logdir/results-$krel.XXXXXX")
 # Writable scratch directories in the VM (tmpfs over the read-only host).
 tmpfs_dirs="tmp run var/tmp root home var/log"
 
@@ -305,9 +306,11 @@ if [ $qst = 124 ] || [ $qst = 137 ]; then
 	tail -20 "$klog" >&2
 	exit 124
 fi
+rm -f "$logdir/dmesg-$krel.log"
 [ -f "$results/dmesg" ] && cp "$results/dmesg" "$logdir/dmesg-$krel.log"
 status=$(cat "$results/status" 2>/dev/null || echo 99)
 [ -f "$results/status" ] || say "no exit status from the VM (qemu exit $qst); kernel log: $klog"
+rm -rf "$results"
 
 # The scan covers the serial log (catches a panic) and the final dmesg
 # (catches what the console loglevel hid).

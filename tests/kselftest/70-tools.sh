@@ -1,0 +1,150 @@
+#!/bin/bash
+# guse-sim and guse-list against the stock libgpiod v2 tools: gpiodetect,
+# gpioinfo, gpioset, gpioget, gpiomon (edges, debounce), gpionotify; the
+# control socket, JSON trace, declined requests, clean exit on SIGTERM and
+# a valgrind-clean guse-sim.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+
+sim=$top/tools/guse-sim
+list=$top/tools/guse-list
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# sim_cmd <socket> <command...>: one command over the control socket
+sim_cmd() {
+	python3 - "$1" "${*:2}" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+print(s.makefile().readline().strip())
+PY
+}
+export -f sim_cmd
+
+# start_sim <name> <args...>: guse-sim in the background, trace in $work/<name>
+start_sim() {
+	local name=$1
+	shift
+	"$sim" -d -s "$work/$name.sock" "$@" </dev/null >"$work/$name" 2>&1 &
+	pids+=($!)
+	wait_for 5 grep -q '^ready\|^{"event":"ready"' "$work/$name"
+}
+chip_of() { awk '/^ready/ {print $2; exit}' "$work/$1"; }
+traced() { grep -q -- "$2" "$work/$1"; }
+
+ktap_plan 16
+
+start_sim sim -l guse-tools -n 8 -N led0,led1,button,irq,,,,last
+chip=$(chip_of sim)
+sock=$work/sim.sock
+ktap_diag "guse-sim serves ${chip:-nothing}"
+
+out=$(gpiodetect)
+ktap_ok "gpiodetect lists the chip with its label and line count" \
+	grep -q "^$chip \[guse-tools\] (8 lines)" <<<"$out"
+
+out=$(gpioinfo -c "$chip")
+ktap_ok "gpioinfo shows the line names" \
+	bash -c 'grep -q "line   1:.*\"led1\"" <<<"$1" && grep -q "line   7:.*\"last\"" <<<"$1" && grep -q "line   4:.*unnamed" <<<"$1"' _ "$out"
+
+gpioset -t0 -c "$chip" led1=1
+ktap_ok "gpioset drives a line and the server sees request, consumer and value" \
+	wait_for 2 bash -c "grep -q 'direction line=1 output value=1' '$work/sim' && grep -q 'consumer=\"gpioset\"' '$work/sim'"
+
+gpioset -c "$chip" led0=1 &
+holder=$!
+held() { sim_cmd "$sock" get 0 | grep -q 'output=1.*requested=1 consumer="gpioset"'; }
+wait_for 3 held
+ktap_result $? "guse-sim's get shows what a consumer holding a line drives"
+kill $holder; wait $holder 2>/dev/null
+ktap_ok "a released line shows as free" \
+	wait_for 3 bash -c "grep -q 'free line=0' '$work/sim'"
+
+sim_cmd "$sock" set button 1 >/dev/null
+v1=$(gpioget -c "$chip" button)
+sim_cmd "$sock" set button 0 >/dev/null
+v0=$(gpioget -c "$chip" button)
+ktap_ok "levels the server injects are what gpioget reads" \
+	test "$v1" = '"button"=active' -a "$v0" = '"button"=inactive'
+
+# gpiomon: rising only, then both edges with debounce
+gpiomon -c "$chip" -e rising -n 2 irq >"$work/mon" 2>&1 &
+mon=$!
+wait_for 3 grep -q 'irq=edge-rising,enabled' <(sim_cmd "$sock" get irq)
+for _ in 1 2; do sim_cmd "$sock" pulse irq 2000 >/dev/null; done
+wait_for 5 bash -c "! kill -0 $mon 2>/dev/null"
+ktap_ok "gpiomon -e rising sees two rising edges and nothing else" \
+	bash -c "[ \$(grep -c rising '$work/mon') = 2 ] && ! grep -q falling '$work/mon'"
+kill $mon 2>/dev/null
+
+gpiomon -c "$chip" -p 20ms -n 2 irq >"$work/mon2" 2>&1 &
+mon=$!
+wait_for 3 grep -q 'enabled' <(sim_cmd "$sock" get irq)
+sim_cmd "$sock" pulse irq 1000 >/dev/null	# glitch: debounced away
+sim_cmd "$sock" set irq 1 >/dev/null
+sleep 0.1
+sim_cmd "$sock" set irq 0 >/dev/null
+wait_for 5 bash -c "! kill -0 $mon 2>/dev/null"
+ktap_ok "gpiomon with 20 ms debounce filters a 1 ms glitch and sees rising then falling" \
+	bash -c "[ \$(wc -l <'$work/mon2') = 2 ] && head -1 '$work/mon2' | grep -q rising && tail -1 '$work/mon2' | grep -q falling"
+kill $mon 2>/dev/null
+
+gpionotify -c "$chip" -n 2 led0 >"$work/notify" 2>&1 &
+notify=$!
+sleep 0.5
+gpioget -c "$chip" led0 >/dev/null
+wait_for 5 bash -c "! kill -0 $notify 2>/dev/null"
+ktap_ok "gpionotify reports requested then released for another consumer" \
+	bash -c "head -1 '$work/notify' | grep -q requested && tail -1 '$work/notify' | grep -q released"
+kill $notify 2>/dev/null
+
+out=$("$list")
+ktap_ok "guse-list shows the chip with its server" \
+	grep -q "$chip.*guse-tools.*${pids[0]}" <<<"$out"
+ktap_ok "guse-list --json is valid JSON naming the chip" \
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert sys.argv[1] in json.dumps(d)' "$chip" <<<"$("$list" --json)"
+
+kill -TERM "${pids[0]}"
+wait "${pids[0]}"
+st=$?
+ktap_ok "guse-sim exits 0 on SIGTERM" test $st = 0
+ktap_ok "stopping the server removes the chip" \
+	wait_for 3 bash -c "! gpiodetect | grep -q guse-tools"
+
+# JSON trace
+start_sim json -j -l guse-json -n 4
+jchip=$(awk -F'"' '/"ready"/ {for (i=1;i<NF;i++) if ($i=="chip") {print $(i+2); exit}}' "$work/json")
+gpioset -t0 -c "${jchip:-none}" 2=1
+sleep 0.3
+ktap_ok "the JSON trace is one valid JSON object per line" \
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]; assert sum(1 for l in open(sys.argv[1])) >= 3' "$work/json"
+
+# declined requests
+start_sim decl --decline-request -l guse-decline -n 2
+dchip=$(chip_of decl)
+out=$(gpioget -c "${dchip:-none}" 0 2>&1)
+ktap_ok "a request the server declines fails in gpioget with EBUSY" \
+	grep -qi "busy" <<<"$out"
+
+# valgrind
+if command -v valgrind >/dev/null; then
+	printf 'set 0 1\nget 0\nsleep 200\nquit\n' | timeout 60 \
+		"$top/libtool" --mode=execute valgrind -q --error-exitcode=9 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect "$sim" -l guse-vg -n 4 \
+		>"$work/vg" 2>&1
+	st=$?
+	ktap_ok "guse-sim runs valgrind-clean" test $st = 0
+	[ $st = 0 ] || sed 's/^/# /' "$work/vg" | tail -20
+else
+	ktap_skip "guse-sim runs valgrind-clean" "valgrind not installed"
+fi
+ktap_finish

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# KTAP helpers for the shell tests in tests/kselftest/ (sourced, not run).
+#
+#   ktap_plan N; ktap_ok "desc" CMD...; ktap_skip "desc" "why"; ktap_finish
+#
+# Exit status: 0 all passed, 1 something failed, 4 everything skipped.
+
+KTAP_N=0 KTAP_FAIL=0 KTAP_PASS=0 KTAP_SKIPPED=0
+
+ktap_plan() { echo "KTAP version 1"; echo "1..$1"; KTAP_PLANNED=$1; }
+ktap_diag() { echo "# $*"; }
+
+# ktap_result <0|1> <description> [diagnostic]
+ktap_result() {
+	KTAP_N=$((KTAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $KTAP_N $2"
+		KTAP_PASS=$((KTAP_PASS + 1))
+	else
+		echo "not ok $KTAP_N $2"
+		[ -n "${3:-}" ] && ktap_diag "$3"
+		KTAP_FAIL=$((KTAP_FAIL + 1))
+	fi
+}
+
+# ktap_ok <description> <command...>: passes when the command succeeds
+ktap_ok() {
+	local desc=$1
+	shift
+	if "$@"; then ktap_result 0 "$desc"; else ktap_result 1 "$desc" "failed: $*"; fi
+}
+
+ktap_skip() {
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_SKIPPED=$((KTAP_SKIPPED + 1))
+	echo "ok $KTAP_N $1 # SKIP $2"
+}
+
+ktap_finish() {
+	if [ "$KTAP_N" != "${KTAP_PLANNED:-0}" ]; then
+		ktap_diag "planned ${KTAP_PLANNED:-0} tests, ran $KTAP_N"
+		KTAP_FAIL=$((KTAP_FAIL + 1))
+	fi
+	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL skip:$KTAP_SKIPPED"
+	[ "$KTAP_FAIL" = 0 ] || exit 1
+	[ "$KTAP_PASS" = 0 ] && [ "$KTAP_SKIPPED" != 0 ] && exit 4
+	exit 0
+}
+
+# wait_for <seconds> <command...>: polls until the command succeeds
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
