@@ -51,6 +51,7 @@ static struct guse_gpio *to_guse_gpio(struct gpio_chip *gc)
 bool guse_gpio_enter(struct guse_gpio *chip)
 {
 	atomic_inc(&chip->active);
+	/* pairs with the barrier in guse_gpio_teardown() */
 	smp_mb__after_atomic();
 	if (!READ_ONCE(chip->dead))
 		return true;
@@ -351,30 +352,36 @@ out:
 	return ret;
 }
 
-static guse_compat_set_ret_t guse_gpio_set_multiple(struct gpio_chip *gc,
-						    unsigned long *mask,
-						    unsigned long *bits)
+static int guse_gpio_set_multiple_int(struct gpio_chip *gc,
+				      unsigned long *mask, unsigned long *bits)
 {
-	int ret = guse_gpio_do_set_multiple(gc, mask, bits);
-
-	(void)ret;
-	GUSE_COMPAT_SET_RETURN(ret);
+	return guse_gpio_do_set_multiple(gc, mask, bits);
 }
 
-static guse_compat_set_ret_t guse_gpio_set(struct gpio_chip *gc,
-					   unsigned int offset, int value)
+static void guse_gpio_set_multiple_void(struct gpio_chip *gc,
+					unsigned long *mask,
+					unsigned long *bits)
+{
+	guse_gpio_do_set_multiple(gc, mask, bits);
+}
+
+static int guse_gpio_set_int(struct gpio_chip *gc, unsigned int offset,
+			     int value)
 {
 	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
 	DECLARE_BITMAP(bits, GUSE_LINES_MAX);
-	int ret;
 
 	bitmap_zero(mask, gc->ngpio);
 	bitmap_zero(bits, gc->ngpio);
 	__set_bit(offset, mask);
 	__assign_bit(offset, bits, value);
-	ret = guse_gpio_do_set_multiple(gc, mask, bits);
-	(void)ret;
-	GUSE_COMPAT_SET_RETURN(ret);
+	return guse_gpio_do_set_multiple(gc, mask, bits);
+}
+
+static void guse_gpio_set_void(struct gpio_chip *gc, unsigned int offset,
+			       int value)
+{
+	guse_gpio_set_int(gc, offset, value);
 }
 
 static int guse_gpio_set_config(struct gpio_chip *gc, unsigned int offset,
@@ -656,6 +663,7 @@ static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 static void guse_gpio_teardown(struct guse_gpio *chip)
 {
 	WRITE_ONCE(chip->dead, true);
+	/* a callback sees @dead, or we see its @active count */
 	smp_mb();
 	wait_event(chip->drain, !atomic_read(&chip->active));
 	guse_gpio_irq_stop(chip);
@@ -722,7 +730,9 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	gc->direction_output = guse_gpio_direction_output;
 	gc->get = guse_gpio_get;
 	gc->get_multiple = guse_gpio_get_multiple;
-	guse_compat_set_ops(gc, guse_gpio_set, guse_gpio_set_multiple);
+	guse_compat_set_ops(gc, guse_gpio_set_int, guse_gpio_set_void,
+			    guse_gpio_set_multiple_int,
+			    guse_gpio_set_multiple_void);
 	gc->set_config = guse_gpio_set_config;
 
 	ret = guse_gpio_irq_init(chip);

@@ -86,7 +86,7 @@ struct guse_gpio {
 	unsigned long *is_output;
 	unsigned long *levels;
 
-	struct mutex irq_bus_lock;
+	struct mutex irq_bus_lock;	/* see the kernel-doc above */
 	unsigned long *irq_unmasked;
 	u8 *irq_type;
 	u16 *irq_sent;

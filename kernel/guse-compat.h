@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * guse-compat.h - every difference between the kernels gpio-guse supports
- * (6.1 up to 7.x) lives here, nowhere else.
+ * (6.1 up to 7.x) lives here, nowhere else.  Differences are detected from
+ * the kernel's headers (types, or probes run by Kbuild), never from version
+ * numbers.
  */
 #ifndef _GUSE_COMPAT_H
 #define _GUSE_COMPAT_H
@@ -10,63 +12,57 @@
 #include <linux/gpio/driver.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/version.h>
+
+/**
+ * guse_compat_set_ops() - install the set callbacks gpiolib expects
+ * @gc: the chip
+ * @set_int: .set returning int (6.17 and later)
+ * @set_void: .set returning void (until 6.16)
+ * @set_multiple_int: .set_multiple returning int
+ * @set_multiple_void: .set_multiple returning void
+ *
+ * The type of the member picks the variant, so no version check is needed.
+ */
+static inline void
+guse_compat_set_ops(struct gpio_chip *gc,
+		    int (*set_int)(struct gpio_chip *, unsigned int, int),
+		    void (*set_void)(struct gpio_chip *, unsigned int, int),
+		    int (*set_multiple_int)(struct gpio_chip *, unsigned long *,
+					    unsigned long *),
+		    void (*set_multiple_void)(struct gpio_chip *,
+					      unsigned long *,
+					      unsigned long *))
+{
+	gc->set = __builtin_choose_expr(__same_type(gc->set, set_int),
+					set_int, set_void);
+	gc->set_multiple =
+		__builtin_choose_expr(__same_type(gc->set_multiple,
+						  set_multiple_int),
+				      set_multiple_int, set_multiple_void);
+}
 
 /*
- * 6.17 made gpio_chip.set and .set_multiple return int; 6.15 and 6.16 had
- * the int-returning variants as .set_rv and .set_multiple_rv beside the
- * void ones.  GUSE_COMPAT_SET_RETURNS_INT selects the int-returning form
- * and guse_compat_set_ops() wires the callbacks.
+ * GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL is set by Kbuild when the kernel's
+ * headers declare gpiochip_dup_line_label() (6.8 and later).  The driver
+ * also takes it as the mark of the gpiolib that keeps descriptor labels
+ * under SRCU (6.9 and later; 6.8 itself is not supported), which differs
+ * in two behaviours the driver depends on (6.1 shows the old ones, 6.12
+ * and 7.3 the new ones):
+ *
+ * - the consumer label is attached only after gc->request and the
+ *   get_direction that follows it (before, it was attached first), so it
+ *   must not be looked up from gc->request;
+ * - gpiod_free() on a line whose chip was removed while it was requested
+ *   drops the module reference gpiod_request() took.  Older kernels skip
+ *   that module_put() (seen on 6.1), so the driver drops those references
+ *   itself or it could never be unloaded again.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
-#define GUSE_COMPAT_SET_RETURNS_INT	1
-#define guse_compat_set_ops(gc, set_fn, set_multiple_fn) do {	\
-	(gc)->set = (set_fn);					\
-	(gc)->set_multiple = (set_multiple_fn);			\
-} while (0)
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
-#define GUSE_COMPAT_SET_RETURNS_INT	1
-#define guse_compat_set_ops(gc, set_fn, set_multiple_fn) do {	\
-	(gc)->set_rv = (set_fn);				\
-	(gc)->set_multiple_rv = (set_multiple_fn);		\
-} while (0)
-#else
-#define GUSE_COMPAT_SET_RETURNS_INT	0
-#define guse_compat_set_ops(gc, set_fn, set_multiple_fn) do {	\
-	(gc)->set = (set_fn);					\
-	(gc)->set_multiple = (set_multiple_fn);			\
-} while (0)
-#endif
-
-#if GUSE_COMPAT_SET_RETURNS_INT
-typedef int guse_compat_set_ret_t;
-#define GUSE_COMPAT_SET_RETURN(ret)	return (ret)
-#else
-typedef void guse_compat_set_ret_t;
-#define GUSE_COMPAT_SET_RETURN(ret)	return
-#endif
-
-/*
- * From 6.9 gpiolib attaches the consumer label to a descriptor only after
- * gc->request and the get_direction that follows it; before, it was set
- * before gc->request ran.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-#define GUSE_COMPAT_LABEL_AFTER_REQUEST	1
-#else
-#define GUSE_COMPAT_LABEL_AFTER_REQUEST	0
-#endif
-
-/*
- * Up to 6.8, gpiod_free() on a line whose chip was removed while it was
- * requested skips the module_put() matching gpiod_request()'s
- * try_module_get() (seen on 6.1; 6.12 and 7.3 drop it).  The driver then
- * drops those references itself, or it could never be unloaded again.
- */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
-#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	1
-#else
+#ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
+#define GUSE_COMPAT_LABEL_AFTER_REQUEST			1
 #define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	0
+#else
+#define GUSE_COMPAT_LABEL_AFTER_REQUEST			0
+#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	1
 #endif
 
 /**
@@ -86,7 +82,7 @@ static inline bool guse_compat_line_label(struct gpio_chip *gc,
 					  unsigned int offset, char *buf,
 					  size_t size)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
 	char *label = gpiochip_dup_line_label(gc, offset);
 
 	buf[0] = '\0';

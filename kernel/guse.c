@@ -63,14 +63,14 @@ enum guse_conn_state {
  * @server: thread group that opened the file
  */
 struct guse_conn {
-	spinlock_t lock;
+	spinlock_t lock;		/* see the kernel-doc above */
 	struct list_head queue;
 	struct list_head sent;
 	u64 next_id;
 	unsigned int in_flight;
 	enum guse_conn_state state;
 	wait_queue_head_t readq;
-	struct mutex create_lock;
+	struct mutex create_lock;	/* see the kernel-doc above */
 	const struct guse_frontend *fe;
 	void *drvdata;
 	struct pid *server;

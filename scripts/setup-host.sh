@@ -147,6 +147,25 @@ fetch_kernel 7.3 "$GUSE_KREL_7_3" trixie-backports \
 	"linux-binary-$GUSE_KREL_7_3" "linux-modules-$GUSE_KREL_7_3" \
 	"linux-base-$GUSE_KREL_7_3"
 
+# --- checkpatch.pl and kernel-doc (not in the headers packages) ------------
+lint=$cache/checkpatch
+if [ ! -f "$lint/.complete" ]; then
+	say "extracting checkpatch.pl from linux-source-6.1 (about 15 s)"
+	if ! ls "$cache/debs/linux-source-6.1_"*.deb >/dev/null 2>&1; then
+		(cd "$cache/debs" && apt-get download -q linux-source-6.1/bookworm >/dev/null)
+	fi
+	rm -rf "$lint"
+	mkdir -p "$lint"
+	dpkg-deb --fsys-tarfile "$(ls "$cache/debs/linux-source-6.1_"*.deb | head -1)" |
+		tar -xO ./usr/src/linux-source-6.1.tar.xz |
+		tar -xJ -C "$lint" --strip-components=1 \
+			linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch \
+			linux-source-6.1/scripts/kernel-doc
+	touch "$lint/.complete"
+fi
+
 # --- trixie chroot with the 7.3 headers ----------------------------------
 root=$cache/trixie-root
 if [ ! -f "$root/.complete" ]; then

@@ -78,6 +78,19 @@ run_host_tests() {
 	echo "[host] # summary: $pass passed, $fail failed, $skip skipped"
 }
 
+# Kernel code checks on the host (checkpatch --strict, kernel-doc), KTAP.
+run_lint() {
+	local line
+	while IFS= read -r line; do
+		echo "[host] $line"
+		case $line in
+		"ok "*"# SKIP"*) record "[host]" skip "" ;;
+		"ok "*) record "[host]" pass "" ;;
+		"not ok "*) record "[host]" fail "$(echo "$line" | cut -d' ' -f4-)" ;;
+		esac
+	done < <("$top/scripts/lint-kernel.sh")
+}
+
 # One VM boot per kernel running every kselftest.
 run_kernel() { # <short|krel>
 	local krel prefix mods st line p=0 f=0 s=0 seen=0
@@ -127,6 +140,7 @@ run_kernel() { # <short|krel>
 
 if [ $host = 1 ]; then
 	run_host_tests
+	run_lint
 fi
 for k in "${kernels[@]}"; do
 	run_kernel "$k"

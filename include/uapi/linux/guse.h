@@ -122,7 +122,7 @@ struct guse_msg_header {
 #define GUSE_CREATE_F_SET_CONFIG	(1U << 2)
 /** Send IRQ_CONFIG when interrupt configuration changes. */
 #define GUSE_CREATE_F_IRQ_CONFIG	(1U << 3)
-/**
+/*
  * Send GET_VALUES for input lines too.  Without it the kernel answers reads
  * of input lines from the levels the server injected with SET_INPUTS, and a
  * SET_INPUTS write returns only after the consumers' interrupt handlers ran,

@@ -1,0 +1,6 @@
+#!/bin/bash
+# The legacy sysfs GPIO interface (/sys/class/gpio) on a guse chip: export,
+# direction, value, edge + poll(), unexport (tests/guse-sysfs-test.c).
+# Skips (exit 4) when the kernel has no /sys/class/gpio/export.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+exec "$top/tests/guse-sysfs-test"
