@@ -558,7 +558,7 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 	return 0;
 }
 
-void guse_gpio_free_chip(struct guse_gpio *chip)
+static void guse_gpio_free_chip(struct guse_gpio *chip)
 {
 	bitmap_free(chip->requested);
 	bitmap_free(chip->consumer_pending);
@@ -657,8 +657,7 @@ static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 
 /*
  * Removes the chip of a server that is gone (or failed to start).  No call
- * into the transport runs or starts once this returns; the memory itself
- * is freed when the last consumer freed the chip's interrupts.
+ * into the transport runs or starts once this returns.
  */
 static void guse_gpio_teardown(struct guse_gpio *chip)
 {
@@ -667,12 +666,14 @@ static void guse_gpio_teardown(struct guse_gpio *chip)
 	smp_mb();
 	wait_event(chip->drain, !atomic_read(&chip->active));
 	guse_gpio_irq_stop(chip);
+	guse_gpio_irq_free_remaining(chip);
 	gpiochip_remove(&chip->gc);
 	guse_gpio_put_leaked_refs(chip);
+	guse_gpio_irq_cleanup(chip, true);
 	device_unregister(chip->dev);
 	ida_free(&guse_gpio_ida, chip->id);
 	atomic_dec(&guse_gpio_count);
-	guse_gpio_irq_release(chip);
+	guse_gpio_free_chip(chip);
 }
 
 static int guse_gpio_create(struct guse_conn *conn, const void *payload,
@@ -745,8 +746,10 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	WRITE_ONCE(chip->registering, false);
 	if (ret) {
 		guse_gpio_irq_stop(chip);
-		goto err_irq;
+		guse_gpio_irq_cleanup(chip, false);
+		goto err_dev;
 	}
+	guse_gpio_irq_registered(chip);
 
 	ret = guse_gpio_post_ready(chip);
 	if (ret) {
@@ -755,8 +758,6 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	}
 	return 0;
 
-err_irq:
-	guse_gpio_irq_cleanup(chip);
 err_dev:
 	device_unregister(chip->dev);
 err_ida:
@@ -811,7 +812,6 @@ static void __exit guse_gpio_exit(void)
 {
 	guse_unregister_frontend(&guse_gpio_frontend);
 	class_unregister(&guse_class);
-	guse_gpio_irq_exit();
 	ida_destroy(&guse_gpio_ida);
 }
 module_exit(guse_gpio_exit);

@@ -8,13 +8,12 @@
  * sleeping part of interrupt configuration (telling the server) happens in
  * irq_bus_sync_unlock, as in gpio-virtio.
  *
- * The domain is ours rather than gpiolib's (GPIOLIB_IRQCHIP) because a
- * server can die while consumers hold interrupts of its lines.  gpiolib
- * would dispose of the mappings under them when the chip is removed (on
- * 6.1 that leaks /proc/irq entries with a WARNING, and a later free_irq()
- * may hit a reused number).  We remove the gpio_chip at once, so consumers
- * see ENODEV and POLLHUP, and keep the domain until the last interrupt has
- * been freed.
+ * The domain is created here rather than by GPIOLIB_IRQCHIP, so that the
+ * driver decides what happens to interrupts consumers still hold when the
+ * server dies: they are freed (guse_gpio_irq_free_remaining()) before
+ * gpiochip_remove() disposes of the mappings.  gpiolib does the same itself
+ * from 6.10 on; older gpiolib disposes of mappings with handlers attached,
+ * which leaks their /proc/irq entries with a WARNING.
  */
 #include <linux/bitmap.h>
 #include <linux/gpio/driver.h>
@@ -23,11 +22,8 @@
 #include <linux/irq_work.h>
 #include <linux/irqdesc.h>
 #include <linux/irqdomain.h>
-#include <linux/list.h>
-#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -36,25 +32,12 @@
 /* irq_sent: bit 8 says "enabled" above the GUSE_IRQ_TYPE_* value */
 #define GUSE_IRQ_SENT_ENABLED	BIT(8)
 
-/* Delay between the last free_irq() of a removed chip and its domain going */
-#define GUSE_IRQ_RELEASE_DELAY	HZ
-
-/* Removed chips whose domain is still alive; see guse_gpio_irq_release(). */
-static LIST_HEAD(guse_gpio_zombies);
-static DEFINE_MUTEX(guse_gpio_zombies_lock);
-
 static struct lock_class_key guse_gpio_irq_lock_class;
 static struct lock_class_key guse_gpio_irq_request_class;
 
 static struct guse_gpio *irqd_to_guse_gpio(struct irq_data *d)
 {
 	return irq_data_get_irq_chip_data(d);
-}
-
-/* True once gpiochip_remove() ran: gpiolib must not be called any more. */
-static bool guse_gpio_removed(struct guse_gpio *chip)
-{
-	return READ_ONCE(chip->removed);
 }
 
 /* Level-triggered lines whose level is active; called with state_lock. */
@@ -86,8 +69,7 @@ static void guse_gpio_irq_mask(struct irq_data *d)
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__clear_bit(hwirq, chip->irq_unmasked);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
-	if (!guse_gpio_removed(chip))
-		gpiochip_disable_irq(&chip->gc, hwirq);
+	gpiochip_disable_irq(&chip->gc, hwirq);
 }
 
 static void guse_gpio_irq_unmask(struct irq_data *d)
@@ -97,8 +79,7 @@ static void guse_gpio_irq_unmask(struct irq_data *d)
 	unsigned long flags;
 	bool raise = false;
 
-	if (!guse_gpio_removed(chip))
-		gpiochip_enable_irq(&chip->gc, hwirq);
+	gpiochip_enable_irq(&chip->gc, hwirq);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__set_bit(hwirq, chip->irq_unmasked);
 	/* a level interrupt stays asserted while its level is active */
@@ -199,29 +180,15 @@ out:
 static int guse_gpio_irq_reqres(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
-	int ret;
 
-	if (guse_gpio_removed(chip))
-		return -ENODEV;
-	ret = gpiochip_reqres_irq(&chip->gc, irqd_to_hwirq(d));
-	if (!ret)
-		atomic_inc(&chip->irqs_in_use);
-	return ret;
+	return gpiochip_reqres_irq(&chip->gc, irqd_to_hwirq(d));
 }
 
 static void guse_gpio_irq_relres(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
 
-	/*
-	 * After the chip is gone, only drop the module reference that
-	 * gpiochip_reqres_irq() took; its descriptors are no concern of ours.
-	 */
-	if (guse_gpio_removed(chip))
-		module_put(THIS_MODULE);
-	else
-		gpiochip_relres_irq(&chip->gc, irqd_to_hwirq(d));
-	atomic_dec(&chip->irqs_in_use);
+	gpiochip_relres_irq(&chip->gc, irqd_to_hwirq(d));
 }
 
 static const struct irq_chip guse_gpio_irq_chip = {
@@ -291,94 +258,39 @@ static void guse_gpio_irq_work(struct irq_work *work)
 		generic_handle_domain_irq_safe(chip->irq_domain, line);
 }
 
-/* Frees the domain; no interrupt of it may be requested any more. */
-static void guse_gpio_irq_free_domain(struct guse_gpio *chip)
+void guse_gpio_irq_registered(struct guse_gpio *chip)
 {
-	unsigned int line, virq;
-
-	if (!chip->irq_domain)
-		return;
-	for (line = 0; line < chip->gc.ngpio; line++) {
-		virq = irq_find_mapping(chip->irq_domain, line);
-		if (virq)
-			irq_dispose_mapping(virq);
-	}
-	irq_domain_remove(chip->irq_domain);
-	irq_domain_free_fwnode(chip->irq_fwnode);
-	chip->irq_domain = NULL;
-}
-
-static bool guse_gpio_irq_busy(struct guse_gpio *chip)
-{
-	unsigned int line, virq;
-
-	if (atomic_read(&chip->irqs_in_use))
-		return true;
-	for (line = 0; line < chip->gc.ngpio; line++) {
-		virq = irq_find_mapping(chip->irq_domain, line);
-		if (virq && irq_has_action(virq))
-			return true;
-	}
-	return false;
-}
-
-/* Frees a removed chip once nobody holds one of its interrupts. */
-static void guse_gpio_irq_release_work(struct work_struct *work)
-{
-	struct guse_gpio *chip = container_of(to_delayed_work(work),
-					      struct guse_gpio,
-					      irq_release_work);
-
-	mutex_lock(&guse_gpio_zombies_lock);
-	if (guse_gpio_irq_busy(chip)) {
-		/*
-		 * Checked again a little later, so that the free_irq() that
-		 * released the last one has returned before the domain goes.
-		 */
-		schedule_delayed_work(&chip->irq_release_work,
-				      GUSE_IRQ_RELEASE_DELAY);
-		mutex_unlock(&guse_gpio_zombies_lock);
-		return;
-	}
-	list_del(&chip->zombie_node);
-	mutex_unlock(&guse_gpio_zombies_lock);
-	guse_gpio_irq_free_domain(chip);
-	guse_gpio_irq_cleanup(chip);
-	guse_gpio_free_chip(chip);
-}
-
-void guse_gpio_irq_release(struct guse_gpio *chip)
-{
-	WRITE_ONCE(chip->removed, true);
-	mutex_lock(&guse_gpio_zombies_lock);
-	list_add(&chip->zombie_node, &guse_gpio_zombies);
-	INIT_DELAYED_WORK(&chip->irq_release_work, guse_gpio_irq_release_work);
-	schedule_delayed_work(&chip->irq_release_work,
-			      guse_gpio_irq_busy(chip) ?
-			      GUSE_IRQ_RELEASE_DELAY : 0);
-	mutex_unlock(&guse_gpio_zombies_lock);
-}
-
-void guse_gpio_irq_exit(void)
-{
-	struct guse_gpio *chip, *prev = NULL;
-
 	/*
-	 * The module is unpinned, so no interrupt of ours is requested and
-	 * every zombie can go now.  A chip still first after its work was
-	 * cancelled (or ran without freeing it) is released here.
+	 * From now on gpiolib disposes of the mappings and removes the domain
+	 * in gpiochip_remove().  Not set earlier: a failing
+	 * gpiochip_add_data() may or may not have removed it then.
 	 */
-	for (;;) {
-		mutex_lock(&guse_gpio_zombies_lock);
-		chip = list_first_entry_or_null(&guse_gpio_zombies,
-						struct guse_gpio, zombie_node);
-		mutex_unlock(&guse_gpio_zombies_lock);
-		if (!chip)
-			break;
-		if (cancel_delayed_work_sync(&chip->irq_release_work) ||
-		    chip == prev)
-			guse_gpio_irq_release_work(&chip->irq_release_work.work);
-		prev = chip;
+	chip->gc.irq.domain = chip->irq_domain;
+}
+
+void guse_gpio_irq_free_remaining(struct guse_gpio *chip)
+{
+	struct irq_data *data;
+	struct irq_desc *desc;
+	unsigned int line, virq;
+	void *cookie;
+
+	for (line = 0; line < chip->gc.ngpio; line++) {
+		virq = irq_find_mapping(chip->irq_domain, line);
+		data = virq ? irq_get_irq_data(virq) : NULL;
+		if (!data)
+			continue;
+		desc = irq_data_to_desc(data);
+		for (;;) {
+			/* the action cannot go while we read its cookie */
+			mutex_lock(&desc->request_mutex);
+			cookie = irq_desc_has_action(desc) ?
+				 desc->action->dev_id : NULL;
+			mutex_unlock(&desc->request_mutex);
+			if (!cookie)
+				break;
+			free_irq(virq, cookie);
+		}
 	}
 }
 
@@ -392,23 +304,21 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), GFP_KERNEL);
 	if (!chip->irq_unmasked || !chip->irq_pending_level ||
 	    !chip->irq_type || !chip->irq_sent) {
-		guse_gpio_irq_cleanup(chip);
+		guse_gpio_irq_cleanup(chip, false);
 		return -ENOMEM;
 	}
 	init_irq_work(&chip->irq_work, guse_gpio_irq_work);
-	atomic_set(&chip->irqs_in_use, 0);
 
 	chip->irq_fwnode = irq_domain_alloc_named_fwnode(chip->label);
 	if (!chip->irq_fwnode) {
-		guse_gpio_irq_cleanup(chip);
+		guse_gpio_irq_cleanup(chip, false);
 		return -ENOMEM;
 	}
 	chip->irq_domain = irq_domain_create_linear(chip->irq_fwnode, n,
 						    &guse_gpio_irq_domain_ops,
 						    chip);
 	if (!chip->irq_domain) {
-		irq_domain_free_fwnode(chip->irq_fwnode);
-		guse_gpio_irq_cleanup(chip);
+		guse_gpio_irq_cleanup(chip, false);
 		return -ENOMEM;
 	}
 	chip->gc.to_irq = guse_gpio_to_irq;
@@ -425,9 +335,14 @@ void guse_gpio_irq_stop(struct guse_gpio *chip)
 	irq_work_sync(&chip->irq_work);
 }
 
-void guse_gpio_irq_cleanup(struct guse_gpio *chip)
+void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered)
 {
-	guse_gpio_irq_free_domain(chip);
+	if (chip->irq_domain && !registered)
+		irq_domain_remove(chip->irq_domain);
+	if (chip->irq_fwnode)
+		irq_domain_free_fwnode(chip->irq_fwnode);
+	chip->irq_domain = NULL;
+	chip->irq_fwnode = NULL;
 	bitmap_free(chip->irq_unmasked);
 	bitmap_free(chip->irq_pending_level);
 	kfree(chip->irq_type);

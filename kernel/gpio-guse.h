@@ -9,12 +9,10 @@
 #include <linux/atomic.h>
 #include <linux/gpio/driver.h>
 #include <linux/irq_work.h>
-#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -39,7 +37,6 @@ struct irq_domain;
  * @registering: gpiochip_add_data() is running in the server's write():
  *	answer get_direction locally, the server cannot read yet
  * @dead: the server is gone; every callback fails with -ENODEV
- * @removed: gpiochip_remove() ran; only the irq domain may still be in use
  * @active: callbacks currently running
  * @drain: woken when @active drops to zero
  * @requested: lines gpiolib requested from us and did not free yet
@@ -58,9 +55,6 @@ struct irq_domain;
  * @irq_dead: the chip is going away: raise nothing any more
  * @irq_fwnode: names @irq_domain
  * @irq_domain: the chip's interrupts, one per line
- * @irqs_in_use: interrupts requested by consumers
- * @irq_release_work: frees the removed chip when @irqs_in_use is 0
- * @zombie_node: entry in the list of removed chips not freed yet
  */
 struct guse_gpio {
 	struct gpio_chip gc;
@@ -76,7 +70,6 @@ struct guse_gpio {
 	const char **name_ptrs;
 	bool registering;
 	bool dead;
-	bool removed;
 	atomic_t active;
 	wait_queue_head_t drain;
 	unsigned long *requested;
@@ -95,9 +88,6 @@ struct guse_gpio {
 	bool irq_dead;
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
-	atomic_t irqs_in_use;
-	struct delayed_work irq_release_work;
-	struct list_head zombie_node;
 };
 
 /**
@@ -113,12 +103,6 @@ bool guse_gpio_enter(struct guse_gpio *chip);
  * @chip: the chip
  */
 void guse_gpio_leave(struct guse_gpio *chip);
-
-/**
- * guse_gpio_free_chip() - free the memory of a chip
- * @chip: the chip, no longer registered anywhere
- */
-void guse_gpio_free_chip(struct guse_gpio *chip);
 
 /**
  * guse_gpio_call() - send a request for this chip and wait for the reply
@@ -151,24 +135,27 @@ int guse_gpio_irq_init(struct guse_gpio *chip);
 void guse_gpio_irq_stop(struct guse_gpio *chip);
 
 /**
- * guse_gpio_irq_cleanup() - free what guse_gpio_irq_init() allocated
- * @chip: a chip that was never registered with gpiolib
+ * guse_gpio_irq_registered() - the chip was added to gpiolib
+ * @chip: the chip, after gpiochip_add_data() succeeded
  */
-void guse_gpio_irq_cleanup(struct guse_gpio *chip);
+void guse_gpio_irq_registered(struct guse_gpio *chip);
 
 /**
- * guse_gpio_irq_release() - hand a removed chip over to be freed
- * @chip: the chip, after gpiochip_remove()
+ * guse_gpio_irq_free_remaining() - free the interrupts consumers still hold
+ * @chip: the chip of a server that is gone, before gpiochip_remove()
  *
- * Frees the chip, its irq domain included, once no consumer holds one of
- * its interrupts any more.
+ * A consumer's own free_irq() afterwards finds no descriptor (the mappings
+ * go in gpiochip_remove()) and does nothing.
  */
-void guse_gpio_irq_release(struct guse_gpio *chip);
+void guse_gpio_irq_free_remaining(struct guse_gpio *chip);
 
 /**
- * guse_gpio_irq_exit() - free every removed chip still waiting; module exit
+ * guse_gpio_irq_cleanup() - free what guse_gpio_irq_init() allocated
+ * @chip: the chip
+ * @registered: gpiochip_add_data() succeeded, so gpiochip_remove() already
+ *	removed the domain
  */
-void guse_gpio_irq_exit(void);
+void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered);
 
 /**
  * guse_gpio_set_inputs() - apply a GUSE_OP_SET_INPUTS notification

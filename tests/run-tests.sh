@@ -51,17 +51,14 @@ record() {
 }
 
 # Host unit tests through automake's test harness, counted one by one from
-# its summary.
-run_host_tests() {
-	local log st pass fail skip
-	if [ ! -f "$build_dir/Makefile" ]; then
-		say "no configured build tree in $build_dir: skipping the host unit tests"
-		return
-	fi
+# its summary: <label> <build dir> [make arguments...]
+run_make_check() {
+	local label=$1 dir=$2 log st pass fail skip
+	shift 2
 	log=$(mktemp)
-	say "host unit tests: make check in $build_dir"
+	say "host unit tests ($label): make check in $dir $*"
 	set +e
-	make -C "$build_dir" -j"$(nproc)" check 2>&1 | tee "$log" | sed -u 's/^/[host] # /'
+	make -C "$dir" -j"$(nproc)" check "$@" 2>&1 | tee "$log" | sed -u "s/^/[host:$label] # /"
 	st=${PIPESTATUS[0]}
 	set -e
 	# "# PASS:  3" lines of each directory's test-suite summary
@@ -70,12 +67,38 @@ run_host_tests() {
 	rm -f "$log"
 	total_pass=$((total_pass + pass)) total_skip=$((total_skip + skip))
 	total_fail=$((total_fail + fail))
-	[ "$fail" = 0 ] || failed_names+=("[host] make check ($fail)")
+	[ "$fail" = 0 ] || failed_names+=("[host:$label] make check ($fail)")
 	if [ "$st" != 0 ] && [ "$fail" = 0 ]; then
 		# make failed without a failing test: a build error counts as one
-		record "[host]" fail "make-check"
+		record "[host:$label]" fail "make-check"
 	fi
-	echo "[host] # summary: $pass passed, $fail failed, $skip skipped"
+	echo "[host:$label] # summary: $pass passed, $fail failed, $skip skipped"
+}
+
+# The unit tests three ways: as built, under valgrind, and in a second tree
+# built with ASan and UBSan (any report fails the test).
+run_host_tests() {
+	local asan=$top/build/sanitize
+	if [ ! -f "$build_dir/Makefile" ]; then
+		say "no configured build tree in $build_dir: skipping the host unit tests"
+		return
+	fi
+	run_make_check plain "$build_dir"
+	run_make_check valgrind "$build_dir" VALGRIND=1
+	# automake allows no second build of a tree configured in place: the
+	# sanitizer build gets its own copy of the sources (refreshed each run)
+	mkdir -p "$asan"
+	(cd "$top" && git ls-files -co --exclude-standard -z |
+		tar --null -T - -c -f - ) | tar -x -C "$asan" -f -
+	if [ ! -f "$asan/Makefile" ]; then
+		say "configuring the ASan+UBSan build in $asan"
+		(cd "$asan" && ./autogen.sh >/dev/null 2>&1 &&
+			./configure -q --enable-sanitizers >/dev/null) ||
+			record "[host:sanitizers]" fail "configure"
+	fi
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run_make_check sanitizers "$asan"
 }
 
 # Kernel code checks on the host (checkpatch --strict, kernel-doc), KTAP.
