@@ -15,13 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ktap.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS 16
+#define NUM_TESTS 17
 #define LINES 16
 
 static int chip_open(struct raw_server *srv)
@@ -289,6 +291,64 @@ static void test_server_death(void)
 	close(chipfd);
 }
 
+/* Counts lines of the kernel log containing @what (needs CAP_SYSLOG). */
+static int klog_count(const char *what)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *p;
+	int n = 0, len;
+
+	if (size <= 0 || !(buf = malloc(size + 1)))
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, what)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+/*
+ * Regression: watchers that close their request only after the chip of a
+ * dead server is gone.  The interrupts they held must have been released
+ * and their mappings disposed of by then: before that was done, their
+ * free_irq() hit "Trying to free already-free IRQ" on 6.12 and 7.3 and a
+ * /proc/irq leak on 6.1, both with a WARNING.
+ */
+static void test_late_close_after_death(void)
+{
+	enum { ROUNDS = 20 };
+	int before = klog_count("WARNING"), after, r, ok = 0;
+	struct raw_server srv;
+	struct stat st;
+	char path[64];
+	int chipfd, fd;
+
+	for (r = 0; r < ROUNDS; r++) {
+		if (raw_server_start(&srv, "late-close", 4, 0))
+			break;
+		snprintf(path, sizeof(path), "/dev/%s", srv.ready.chip_name);
+		chipfd = open(path, O_RDWR | O_CLOEXEC);
+		fd = request_lines(chipfd, 0, 1, GPIO_V2_LINE_FLAG_INPUT |
+				   GPIO_V2_LINE_FLAG_EDGE_RISING |
+				   GPIO_V2_LINE_FLAG_EDGE_FALLING, 0, 0);
+		close(chipfd);
+		raw_server_stop(&srv, true);
+		for (int i = 0; i < 200 && !stat(path, &st); i++)
+			usleep(5000);
+		if (fd >= 0 && close(fd) == 0)
+			ok++;
+	}
+	after = klog_count("WARNING");
+	ktap_test(ok == ROUNDS && before >= 0 && after == before,
+		  "%d edge watchers closing after their server died leave no kernel warning (%d closed, %d new warnings)",
+		  ROUNDS, ok, after - before);
+}
+
 int main(void)
 {
 	struct raw_server srv;
@@ -315,5 +375,6 @@ int main(void)
 	close(chipfd);
 	raw_server_stop(&srv, true);
 	test_server_death();
+	test_late_close_after_death();
 	ktap_finish();
 }
