@@ -745,17 +745,10 @@ static unsigned int count_chips(void)
 int main(void)
 {
 	unsigned int left = ~0U;
-	int fd;
 
 	ktap_plan(NUM_TESTS);
-	fd = raw_open();
-	if (fd < 0) {
-		ktap_diag("/dev/guse: %s", strerror(errno));
-		for (int i = 0; i < NUM_TESTS; i++)
-			ktap_skip("no /dev/guse", "fault test %d", i + 1);
-		ktap_finish();
-	}
-	close(fd);
+	if (!raw_device_present())
+		ktap_bail(1, "no /dev/guse: the modules are not loaded");
 	signal(SIGPIPE, SIG_IGN);
 	test_kill_rounds();
 	test_garbage();

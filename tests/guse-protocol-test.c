@@ -364,17 +364,9 @@ static void test_server_death(void)
 
 int main(void)
 {
-	int fd;
-
 	ktap_plan(NUM_TESTS);
-	fd = raw_open();
-	if (fd < 0) {
-		ktap_diag("/dev/guse: %s", strerror(errno));
-		for (int i = 0; i < NUM_TESTS; i++)
-			ktap_skip("no /dev/guse", "protocol test %d", i + 1);
-		ktap_finish();
-	}
-	close(fd);
+	if (!raw_device_present())
+		ktap_bail(1, "no /dev/guse: the modules are not loaded");
 	test_before_create();
 	test_bad_creates();
 	test_chip();

@@ -573,17 +573,9 @@ static void test_in_flight(void)
 
 int main(void)
 {
-	int fd;
-
 	ktap_plan(NUM_TESTS);
-	fd = raw_open();
-	if (fd < 0) {
-		ktap_diag("/dev/guse: %s", strerror(errno));
-		for (int i = 0; i < NUM_TESTS; i++)
-			ktap_skip("no /dev/guse", "stress test %d", i + 1);
-		ktap_finish();
-	}
-	close(fd);
+	if (!raw_device_present())
+		ktap_bail(1, "no /dev/guse: the modules are not loaded");
 	test_stress();
 	test_in_flight();
 	ktap_finish();

@@ -84,7 +84,31 @@ ktap_diag(const char *fmt, ...)
 }
 
 /* Prints the totals and exits with the kselftest status. */
-static inline void __attribute__((noreturn)) ktap_finish(void)
+static inline void __attribute__((noreturn)) ktap_finish(void);
+
+/*
+ * Ends the run early: every planned test not run yet is reported as
+ * skipped (@skip true) or failed, with @why, and the program exits.
+ */
+static inline void __attribute__((noreturn)) ktap_bail(int skip,
+						       const char *why)
+{
+	while (ktap_state.run < ktap_state.planned) {
+		if (skip) {
+			ktap_skip(why, "test %d", ktap_state.run + 1);
+		} else {
+			ktap_state.run++;
+			ktap_state.failed++;
+			printf("not ok %d test %d # %s\n", ktap_state.run,
+			       ktap_state.run, why);
+		}
+	}
+	fflush(stdout);
+	ktap_finish();
+}
+
+
+static inline void ktap_finish(void)
 {
 	if (ktap_state.run != ktap_state.planned) {
 		ktap_diag("planned %d tests, ran %d", ktap_state.planned,

@@ -18,6 +18,16 @@ int raw_open(void)
 	return open("/dev/guse", O_RDWR | O_CLOEXEC);
 }
 
+bool raw_device_present(void)
+{
+	int fd = raw_open();
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 int raw_send(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);

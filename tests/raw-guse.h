@@ -30,6 +30,8 @@ struct raw_create {
 };
 
 int raw_open(void);
+/* True if /dev/guse can be opened (the modules are loaded). */
+bool raw_device_present(void);
 int raw_send(int fd, const void *buf, size_t len);
 int raw_send_msg(int fd, uint16_t opcode, uint64_t id, uint32_t error,
 		 const void *payload, size_t len);
