@@ -1,25 +1,24 @@
 #!/bin/bash
 # The test VM runner loaded guse.ko and gpio-guse.ko: check that both are
-# live and that the transport device exists.
+# live and that the transport device exists and is root-only.
 set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
 
-echo "KTAP version 1"
-echo "1..3"
-n=0 fail=0
-check() { # <description> <command...>
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n $desc"
-	else
-		echo "not ok $n $desc"
-		fail=1
-	fi
-}
 loaded() { lsmod | awk '{print $1}' | grep -qx "$1"; }
+mode_is_0600_root() { [ "$(stat -c '%a %U' /dev/guse)" = "600 root" ]; }
+# opening as an unprivileged user must fail with "Permission denied"
+nobody_cannot_open() {
+	local out
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		bash -c 'exec 3<>/dev/guse' 2>&1)
+	[ $? != 0 ] && grep -q "Permission denied" <<<"$out"
+}
 
-check "guse module loaded" loaded guse
-check "gpio_guse module loaded" loaded gpio_guse
-check "/dev/guse is a character device" test -c /dev/guse
-exit $fail
+ktap_plan 5
+ktap_ok "guse module loaded" loaded guse
+ktap_ok "gpio_guse module loaded" loaded gpio_guse
+ktap_ok "/dev/guse is a character device" test -c /dev/guse
+ktap_ok "/dev/guse is root-only (0600 root)" mode_is_0600_root
+ktap_ok "an unprivileged user cannot open /dev/guse" nobody_cannot_open
+ktap_finish
