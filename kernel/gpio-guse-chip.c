@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/pinctrl/pinconf-generic.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -564,9 +565,37 @@ static void guse_gpio_free_chip(struct guse_gpio *chip)
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
 	bitmap_free(chip->levels);
-	kfree(chip->names);
-	kfree(chip->name_ptrs);
+	if (!IS_ERR_OR_NULL(chip->fwnode))
+		fwnode_remove_software_node(chip->fwnode);
 	kfree(chip);
+}
+
+/*
+ * Line names go to gpiolib as a "gpio-line-names" device property, the way
+ * firmware provides them, rather than through gc->names: gpiolib checks
+ * gc->names for duplicates by walking every gpio_device, and 6.1 oopses on
+ * a device whose chip was removed while it is still referenced.  Unnamed
+ * lines are "" (gpiolib skips empty names).
+ */
+static struct fwnode_handle *
+guse_gpio_names_fwnode(const char (*names)[GUSE_NAME_SIZE], unsigned int num)
+{
+	struct property_entry props[2] = { };
+	struct fwnode_handle *fwnode;
+	const char **ptrs;
+	unsigned int i;
+
+	ptrs = kcalloc(num, sizeof(*ptrs), GFP_KERNEL);
+	if (!ptrs)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < num; i++)
+		ptrs[i] = names[i];
+	props[0] = PROPERTY_ENTRY_STRING_ARRAY_LEN("gpio-line-names", ptrs,
+						   num);
+	/* the software node keeps its own copy of the strings */
+	fwnode = fwnode_create_software_node(props, NULL);
+	kfree(ptrs);
+	return fwnode;
 }
 
 static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
@@ -574,7 +603,6 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 {
 	const char (*names)[GUSE_NAME_SIZE] = (const void *)(cr + 1);
 	struct guse_gpio *chip;
-	unsigned int i;
 
 	chip = kzalloc(sizeof(*chip), GFP_KERNEL);
 	if (!chip)
@@ -587,15 +615,9 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	    !chip->levels)
 		goto err;
 	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
-		chip->names = kmemdup(names, num_lines * GUSE_NAME_SIZE,
-				      GFP_KERNEL);
-		chip->name_ptrs = kcalloc(num_lines, sizeof(*chip->name_ptrs),
-					  GFP_KERNEL);
-		if (!chip->names || !chip->name_ptrs)
+		chip->fwnode = guse_gpio_names_fwnode(names, num_lines);
+		if (IS_ERR(chip->fwnode))
 			goto err;
-		for (i = 0; i < num_lines; i++)
-			chip->name_ptrs[i] = chip->names[i][0] ?
-					     chip->names[i] : NULL;
 	}
 	strscpy(chip->label, cr->label, sizeof(chip->label));
 	atomic_set(&chip->active, 0);
@@ -614,11 +636,12 @@ err:
  */
 static int guse_gpio_find_chardev(struct device *dev, void *data)
 {
-	struct guse_ready *ready = data;
+	struct guse_gpio *chip = data;
 
 	if (!dev->bus || strcmp(dev->bus->name, "gpio"))
 		return 0;
-	strscpy(ready->chip_name, dev_name(dev), sizeof(ready->chip_name));
+	chip->gpio_dev = get_device(dev);
+	strscpy(chip->chip_name, dev_name(dev), sizeof(chip->chip_name));
 	return 1;
 }
 
@@ -632,17 +655,19 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 		.timeout_ms = cpu_to_le32(chip->timeout_ms),
 	};
 
-	device_for_each_child(chip->dev, &ready, guse_gpio_find_chardev);
-	strscpy(chip->chip_name, ready.chip_name, sizeof(chip->chip_name));
+	device_for_each_child(chip->dev, chip, guse_gpio_find_chardev);
+	strscpy(ready.chip_name, chip->chip_name, sizeof(ready.chip_name));
 	strscpy(ready.dev_name, dev_name(chip->dev), sizeof(ready.dev_name));
 	return guse_conn_post(chip->conn, GUSE_OP_READY, &ready, sizeof(ready),
 			      true);
 }
 
 /*
- * Drops the module references gpiolib will not drop for lines still
- * requested when their chip went away (see guse-compat.h).  A line freed
- * concurrently clears its bit first and is left to gpiolib.
+ * Drops the module and device references gpiolib will not drop for lines
+ * still requested when their chip went away (see guse-compat.h).  A line
+ * freed concurrently clears its bit first and is left to gpiolib.  Without
+ * this, the module could not be unloaded and the gpio_device would stay on
+ * gpiolib's list with no chip.
  */
 static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 {
@@ -650,9 +675,13 @@ static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 
 	if (!GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF)
 		return;
-	for (line = 0; line < chip->gc.ngpio; line++)
-		if (test_and_clear_bit(line, chip->requested))
-			module_put(THIS_MODULE);
+	for (line = 0; line < chip->gc.ngpio; line++) {
+		if (!test_and_clear_bit(line, chip->requested))
+			continue;
+		if (chip->gpio_dev)
+			put_device(chip->gpio_dev);
+		module_put(THIS_MODULE);
+	}
 }
 
 /*
@@ -670,6 +699,7 @@ static void guse_gpio_teardown(struct guse_gpio *chip)
 	gpiochip_remove(&chip->gc);
 	guse_gpio_put_leaked_refs(chip);
 	guse_gpio_irq_cleanup(chip, true);
+	put_device(chip->gpio_dev);
 	device_unregister(chip->dev);
 	ida_free(&guse_gpio_ida, chip->id);
 	atomic_dec(&guse_gpio_count);
@@ -722,7 +752,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	gc->owner = THIS_MODULE;
 	gc->base = -1;
 	gc->ngpio = num_lines;
-	gc->names = chip->name_ptrs;
+	gc->fwnode = chip->fwnode;
 	gc->can_sleep = true;
 	gc->request = guse_gpio_request;
 	gc->free = guse_gpio_free;

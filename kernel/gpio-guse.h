@@ -32,8 +32,8 @@ struct irq_domain;
  * @timeout_ms: request timeout
  * @label: chip label
  * @chip_name: name of the gpiolib character device, "gpiochipN"
- * @names: line names, NULL when the server gave none
- * @name_ptrs: the line name pointers handed to gpiolib
+ * @fwnode: software node carrying the "gpio-line-names" property, or NULL
+ * @gpio_dev: the gpiolib device of the chip ("gpiochipN"), referenced
  * @registering: gpiochip_add_data() is running in the server's write():
  *	answer get_direction locally, the server cannot read yet
  * @dead: the server is gone; every callback fails with -ENODEV
@@ -66,8 +66,8 @@ struct guse_gpio {
 	unsigned int timeout_ms;
 	char label[GUSE_NAME_SIZE];
 	char chip_name[GUSE_NAME_SIZE];
-	char (*names)[GUSE_NAME_SIZE];
-	const char **name_ptrs;
+	struct fwnode_handle *fwnode;
+	struct device *gpio_dev;
 	bool registering;
 	bool dead;
 	atomic_t active;

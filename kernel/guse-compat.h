@@ -53,9 +53,8 @@ guse_compat_set_ops(struct gpio_chip *gc,
  *   get_direction that follows it (before, it was attached first), so it
  *   must not be looked up from gc->request;
  * - gpiod_free() on a line whose chip was removed while it was requested
- *   drops the module reference gpiod_request() took.  Older kernels skip
- *   that module_put() (seen on 6.1), so the driver drops those references
- *   itself or it could never be unloaded again.
+ *   drops the module and device references gpiod_request() took.  Older
+ *   kernels skip both (seen on 6.1), so the driver drops them itself.
  */
 #ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
 #define GUSE_COMPAT_LABEL_AFTER_REQUEST			1

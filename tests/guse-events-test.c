@@ -23,7 +23,7 @@
 #include "ktap.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS 19
+#define NUM_TESTS 20
 #define LINES 16
 
 static int chip_open(struct raw_server *srv)
@@ -387,6 +387,37 @@ static void test_late_close_after_death(void)
 	ktap_test(ok == ROUNDS && before >= 0 && after == before,
 		  "%d edge watchers closing after their server died leave no kernel warning (%d closed, %d new warnings)",
 		  ROUNDS, ok, after - before);
+
+	/*
+	 * Regression: on 6.1 each of those lines leaked a reference to its
+	 * gpio_device, which stayed on gpiolib's list without a chip, and the
+	 * next chip with line names oopsed in gpiolib's duplicate-name scan.
+	 */
+	char names[4][GUSE_NAME_SIZE] = { "after-a", "", "after-c", "after-d" };
+	struct raw_create a = {
+		.label = "named-after", .num_lines = 4,
+		.flags = GUSE_CREATE_F_LINE_NAMES,
+		.names = &names[0][0], .names_len = sizeof(names),
+	};
+	struct gpio_v2_line_info info = { .offset = 2 };
+	struct raw_msg m;
+	int gfd = raw_open(), ret;
+
+	ret = raw_send_create(gfd, &a);
+	if (!ret && raw_recv(gfd, &m, 2000) > 0 &&
+	    m.hdr.opcode == GUSE_OP_READY) {
+		snprintf(path, sizeof(path), "/dev/%s",
+			 ((struct guse_ready *)m.payload)->chip_name);
+		chipfd = open(path, O_RDWR | O_CLOEXEC);
+		ret = ioctl(chipfd, GPIO_V2_GET_LINEINFO_IOCTL, &info);
+		close(chipfd);
+	} else {
+		ret = -1;
+	}
+	ktap_test(!ret && !strcmp(info.name, "after-c"),
+		  "a chip with line names can be created after that (line 2 is \"%s\")",
+		  info.name);
+	close(gfd);
 }
 
 int main(void)
