@@ -134,8 +134,10 @@ run_kernel() { # <short|krel>
 	st=${PIPESTATUS[0]}
 	set -e
 	# top-level KTAP result lines of run-in-vm.sh
+	local planned=0
 	while IFS= read -r line; do
 		case $line in
+		1..*) planned=${line#1..} ;;
 		"ok "*"# SKIP"*) s=$((s + 1)); seen=1; record "$prefix" skip "" ;;
 		"ok "*) p=$((p + 1)); seen=1; record "$prefix" pass "" ;;
 		"not ok "*)
@@ -144,6 +146,14 @@ run_kernel() { # <short|krel>
 		esac
 	done <"$out"
 	rm -f "$out"
+	# tests the VM never got to (it died, or timed out) count as failed
+	if [ "$((p + f + s))" -lt "$planned" ]; then
+		local missing=$((planned - p - f - s))
+		f=$((f + missing))
+		total_fail=$((total_fail + missing))
+		failed_names+=("$prefix $missing planned tests did not run")
+		echo "$prefix not ok vm-incomplete-$krel # $missing of $planned tests did not run"
+	fi
 	case $st in
 	125) f=$((f + 1)); record "$prefix" fail "kernel-log-$krel"
 		echo "$prefix not ok kernel-log-$krel # see build/vm-logs/kernel-$krel.log" ;;
