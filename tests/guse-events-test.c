@@ -23,7 +23,7 @@
 #include "ktap.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS 20
+#define NUM_TESTS 23
 #define LINES 16
 
 static int chip_open(struct raw_server *srv)
@@ -262,6 +262,39 @@ static void test_v1_events(struct raw_server *srv, int chipfd)
 	close(req.fd);
 }
 
+/* Multi-line get and set are one round trip each; bias and drive arrive. */
+static void test_multi_line_and_config(struct raw_server *srv, int chipfd)
+{
+	struct gpio_v2_line_values vals = { .mask = 0xff, .bits = 0xa5 };
+	struct raw_seen before, after;
+	int fd;
+
+	fd = request_lines(chipfd, 8, 8, GPIO_V2_LINE_FLAG_OUTPUT, 0, 0);
+	raw_server_seen(srv, &before);
+	ioctl(fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &vals);
+	vals.bits = 0;
+	ioctl(fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &vals);
+	raw_server_seen(srv, &after);
+	ktap_test(fd >= 0 && after.set_values - before.set_values == 1 &&
+		  after.get_values - before.get_values == 1 && vals.bits == 0xa5,
+		  "setting and getting 8 lines are one SET_VALUES and one GET_VALUES (read back 0x%llx)",
+		  (unsigned long long)vals.bits);
+	close(fd);
+
+	fd = request_lines(chipfd, 9, 1, GPIO_V2_LINE_FLAG_INPUT |
+			   GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 0, 0);
+	raw_server_seen(srv, &after);
+	ktap_test(fd >= 0 && after.last_config_param == GUSE_CONFIG_BIAS_PULL_UP,
+		  "a pull-up bias reaches the server as SET_CONFIG");
+	close(fd);
+	fd = request_lines(chipfd, 10, 1, GPIO_V2_LINE_FLAG_OUTPUT |
+			   GPIO_V2_LINE_FLAG_OPEN_DRAIN, 0, 0);
+	raw_server_seen(srv, &after);
+	ktap_test(fd >= 0 && after.last_config_param == GUSE_CONFIG_DRIVE_OPEN_DRAIN,
+		  "an open-drain drive reaches the server as SET_CONFIG");
+	close(fd);
+}
+
 /* Line-info watches (what gpionotify uses) see every consumer action. */
 static void test_lineinfo_watch(struct raw_server *srv, int chipfd)
 {
@@ -444,6 +477,7 @@ int main(void)
 	test_irq_config(&srv, chipfd);
 	test_v1_events(&srv, chipfd);
 	test_lineinfo_watch(&srv, chipfd);
+	test_multi_line_and_config(&srv, chipfd);
 	close(chipfd);
 	raw_server_stop(&srv, true);
 	test_server_death();
