@@ -31,7 +31,7 @@
 
 static unsigned int max_lines = GUSE_LINES_MAX;
 module_param(max_lines, uint, 0444);
-MODULE_PARM_DESC(max_lines, "Most lines one chip may have (1-1024, default 1024)");
+MODULE_PARM_DESC(max_lines, "Most lines one chip may have (1-1024, default and out-of-range values: 1024)");
 
 static unsigned int max_chips = 4096;
 module_param(max_chips, uint, 0444);
@@ -534,8 +534,7 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 	if (*features & ~GUSE_CREATE_F_ALL)
 		return -EINVAL;
 	*num_lines = le32_to_cpu(cr->num_lines);
-	if (!*num_lines || *num_lines > min_t(unsigned int, max_lines,
-					      GUSE_LINES_MAX))
+	if (!*num_lines || *num_lines > max_lines)
 		return -EINVAL;
 	*timeout_ms = le32_to_cpu(cr->timeout_ms);
 	if (!*timeout_ms)
@@ -828,6 +827,8 @@ static int __init guse_gpio_init(void)
 {
 	int ret;
 
+	if (!max_lines || max_lines > GUSE_LINES_MAX)
+		max_lines = GUSE_LINES_MAX;
 	ret = class_register(&guse_class);
 	if (ret)
 		return ret;

@@ -30,7 +30,7 @@ build_userspace() {
 	fi
 	if [ ! -f config.status ]; then
 		step "configuring (./configure)"
-		./configure --with-libgpiod
+		./configure
 	fi
 	step "building userspace (make)"
 	make -j"$(nproc)"

@@ -16,7 +16,8 @@
 # Exit status: the command's, 124 on timeout, 125 when the kernel log shows
 # a warning, oops, lockdep or sanitizer report (the lines are printed).
 # Logs: <log>/kernel-<krel>.log (serial console), <log>/dmesg-<krel>.log,
-# and <log>/results-<krel>/ (what the command left in $GUSE_VM_RESULTS).
+# (the writable results share, $GUSE_VM_RESULTS inside, is removed after
+# the run).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
