@@ -79,8 +79,8 @@ void guse_unregister_frontend(const struct guse_frontend *fe);
  *
  * Return: 0 when the server replied with success (and @out is filled);
  * the negated errno the server replied with (values 1..133 pass, 134 up to
- * MAX_ERRNO become -EIO; the transport rejects larger ones in write()); -ETIMEDOUT without a reply in time; -EINTR
- * on a fatal signal; -ENODEV when the server is gone; -EBUSY when the
+ * MAX_ERRNO become -EIO; the transport rejects larger ones in write());
+ * -ETIMEDOUT without a reply in time; -EINTR on a fatal signal; -ENODEV when the server is gone; -EBUSY when the
  * connection already has the maximum number of requests in flight;
  * -ENOMEM.
  */
