@@ -80,9 +80,9 @@ void guse_unregister_frontend(const struct guse_frontend *fe);
  * Return: 0 when the server replied with success (and @out is filled);
  * the negated errno the server replied with (values 1..133 pass, 134 up to
  * MAX_ERRNO become -EIO; the transport rejects larger ones in write());
- * -ETIMEDOUT without a reply in time; -EINTR on a fatal signal; -ENODEV when the server is gone; -EBUSY when the
- * connection already has the maximum number of requests in flight;
- * -ENOMEM.
+ * -ETIMEDOUT without a reply in time; -EINTR on a fatal signal; -ENODEV
+ * when the server is gone; -EBUSY when the connection already has the
+ * maximum number of requests in flight; -ENOMEM.
  */
 int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len,
