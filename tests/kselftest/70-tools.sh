@@ -41,7 +41,7 @@ start_sim() {
 chip_of() { awk '/^ready/ {print $2; exit}' "$work/$1"; }
 traced() { grep -q -- "$2" "$work/$1"; }
 
-ktap_plan 16
+ktap_plan 19
 
 start_sim sim -l guse-tools -n 8 -N led0,led1,button,irq,,,,last
 chip=$(chip_of sim)
@@ -127,6 +127,25 @@ gpioset -t0 -c "${jchip:-none}" 2=1
 sleep 0.3
 ktap_ok "the JSON trace is one valid JSON object per line" \
 	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]; assert sum(1 for l in open(sys.argv[1])) >= 3' "$work/json"
+
+# several chips from one process, commands addressed to one of them
+start_sim multi --chips 3 -l guse-multi -n 4
+n=$(gpiodetect | grep -c 'guse-multi-[012]\] (4 lines)')
+ktap_ok "guse-sim --chips 3 serves three chips" test "$n" = 3
+mchip=$(awk '/^ready/ && $4 == "guse-multi-2" {print $2}' "$work/multi")
+sim_cmd "$work/multi.sock" chip=2 set 1 1 >/dev/null
+ktap_ok "a command with chip=2 drives the third chip only" \
+	bash -c "gpioget -c ${mchip:-none} 1 | grep -q '=active' && ! gpioget -c \$(awk '/^ready/ && \$4 == \"guse-multi-0\" {print \$2}' '$work/multi') 1 | grep -q '=active'"
+
+# wait: blocks until a consumer drives the value
+start_sim waiter -l guse-wait -n 2
+wchip=$(chip_of waiter)
+sim_cmd "$work/waiter.sock" wait 0 1 5000 >"$work/wait.out" &
+waiter=$!
+sleep 0.3
+gpioset -t0 -c "${wchip:-none}" 0=1
+wait $waiter
+ktap_ok "wait returns ok once a consumer drives the line" grep -q '^ok' "$work/wait.out"
 
 # declined requests
 start_sim decl --decline-request -l guse-decline -n 2
