@@ -623,6 +623,7 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	init_waitqueue_head(&chip->drain);
 	raw_spin_lock_init(&chip->state_lock);
 	mutex_init(&chip->irq_bus_lock);
+	mutex_init(&chip->inject_lock);
 	return chip;
 err:
 	guse_gpio_free_chip(chip);

@@ -300,9 +300,11 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 
 	chip->irq_unmasked = bitmap_zalloc(n, GFP_KERNEL);
 	chip->irq_pending_level = bitmap_zalloc(n, GFP_KERNEL);
+	chip->irq_unsynced = bitmap_zalloc(n, GFP_KERNEL);
 	chip->irq_type = kcalloc(n, sizeof(*chip->irq_type), GFP_KERNEL);
 	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), GFP_KERNEL);
 	if (!chip->irq_unmasked || !chip->irq_pending_level ||
+	    !chip->irq_unsynced ||
 	    !chip->irq_type || !chip->irq_sent) {
 		guse_gpio_irq_cleanup(chip, false);
 		return -ENOMEM;
@@ -345,10 +347,12 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered)
 	chip->irq_fwnode = NULL;
 	bitmap_free(chip->irq_unmasked);
 	bitmap_free(chip->irq_pending_level);
+	bitmap_free(chip->irq_unsynced);
 	kfree(chip->irq_type);
 	kfree(chip->irq_sent);
 	chip->irq_unmasked = NULL;
 	chip->irq_pending_level = NULL;
+	chip->irq_unsynced = NULL;
 	chip->irq_type = NULL;
 	chip->irq_sent = NULL;
 }
@@ -379,6 +383,7 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
 	DECLARE_BITMAP(values, GUSE_LINES_MAX);
 	DECLARE_BITMAP(raise, GUSE_LINES_MAX);
+	DECLARE_BITMAP(wait, GUSE_LINES_MAX);
 	unsigned long flags;
 	unsigned int i, line, irq;
 	bool old, new;
@@ -394,6 +399,24 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	bitmap_from_arr64(values, tmp + words, n);
 	bitmap_zero(raise, n);
 
+	/*
+	 * A consumer's threaded handler reads the level that raised it (from
+	 * chip->levels, never from the server, so this cannot deadlock):
+	 * before a line raised earlier changes again, wait for the handlers
+	 * of its last interrupt.  Servers that answer input reads themselves
+	 * (GUSE_CREATE_F_GET_INPUTS) are not waited for.
+	 */
+	mutex_lock(&chip->inject_lock);
+	if (!(chip->features & GUSE_CREATE_F_GET_INPUTS)) {
+		bitmap_and(wait, mask, chip->irq_unsynced, n);
+		for_each_set_bit(line, wait, n) {
+			irq = irq_find_mapping(chip->irq_domain, line);
+			if (irq)
+				synchronize_irq(irq);
+		}
+		bitmap_andnot(chip->irq_unsynced, chip->irq_unsynced, wait, n);
+	}
+
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	for_each_set_bit(line, mask, n) {
 		old = test_bit(line, chip->levels);
@@ -406,18 +429,8 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 
 	for_each_set_bit(line, raise, n)
 		generic_handle_domain_irq_safe(chip->irq_domain, line);
-
-	/*
-	 * Let the consumers' threaded handlers read the level this message
-	 * set before the server can change it again.  They read inputs from
-	 * chip->levels, never from the server, so this cannot deadlock.
-	 */
-	if (chip->features & GUSE_CREATE_F_GET_INPUTS)
-		return 0;
-	for_each_set_bit(line, raise, n) {
-		irq = irq_find_mapping(chip->irq_domain, line);
-		if (irq)
-			synchronize_irq(irq);
-	}
+	if (!(chip->features & GUSE_CREATE_F_GET_INPUTS))
+		bitmap_or(chip->irq_unsynced, chip->irq_unsynced, raise, n);
+	mutex_unlock(&chip->inject_lock);
 	return 0;
 }

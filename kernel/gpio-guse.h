@@ -53,6 +53,8 @@ struct irq_domain;
  * @irq_work: raises @irq_pending_level from hard interrupt context
  * @irq_pending_level: level-triggered lines to raise again on unmask
  * @irq_dead: the chip is going away: raise nothing any more
+ * @inject_lock: serializes SET_INPUTS messages
+ * @irq_unsynced: lines raised whose handlers may not have run yet
  * @irq_fwnode: names @irq_domain
  * @irq_domain: the chip's interrupts, one per line
  */
@@ -86,6 +88,8 @@ struct guse_gpio {
 	struct irq_work irq_work;
 	unsigned long *irq_pending_level;
 	bool irq_dead;
+	struct mutex inject_lock;	/* see the kernel-doc above */
+	unsigned long *irq_unsynced;
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
 };
@@ -165,8 +169,9 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered);
  *
  * Updates the input levels and raises the interrupts of watched lines
  * whose level changed the way their trigger asks for.  Unless the server
- * reads inputs itself (GUSE_CREATE_F_GET_INPUTS), waits until the
- * consumers' handlers for those interrupts have run.
+ * reads inputs itself (GUSE_CREATE_F_GET_INPUTS), a line raised by an
+ * earlier message is not changed before the consumers' handlers for that
+ * interrupt have run.
  *
  * Return: 0, or -EINVAL for a malformed message (nothing changes).
  */

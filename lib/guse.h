@@ -306,10 +306,11 @@ struct guse_chip_ops {
 	 *
 	 * Without this callback the kernel reads input lines from the levels
 	 * injected with guse_chip_set_inputs() and only asks for output
-	 * lines (answered by the library); each injection then returns once
-	 * the consumers' interrupt handlers have run, so no edge is lost or
-	 * misread.  With it, reads of input lines reach the server too and
-	 * injected edges are delivered without waiting: the callback must
+	 * lines (answered by the library); an injection that changes a line
+	 * again first waits until the consumers' interrupt handlers of its
+	 * previous edge have run, so no edge is lost or misread.  With it,
+	 * reads of input lines reach the server too and injected edges are
+	 * never waited for: the callback must
 	 * answer an input line with the level last injected, or a both-edge
 	 * consumer may report the wrong edge.
 	 */

@@ -125,9 +125,10 @@ struct guse_msg_header {
 /*
  * Send GET_VALUES for input lines too.  Without it the kernel answers reads
  * of input lines from the levels the server injected with SET_INPUTS, and a
- * SET_INPUTS write returns only after the consumers' interrupt handlers ran,
- * so that no edge is lost or misread.  With it, reads of input lines reach
- * the server and injected edges are delivered without waiting.
+ * SET_INPUTS write that changes a line raised by an earlier one first waits
+ * until the consumers' handlers of that interrupt ran, so that no edge is
+ * lost or misread.  With it, reads of input lines reach the server and
+ * injected edges are never waited for.
  */
 #define GUSE_CREATE_F_GET_INPUTS	(1U << 4)
 /** All GUSE_CREATE_F_* flags this version defines. */
