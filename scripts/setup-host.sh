@@ -111,7 +111,7 @@ fetch_kernel() { # <short> <release> <suite> <package...>
 	mkdir -p "$dir"
 	for pkg in "$@"; do
 		if ! ls "$cache/debs/${pkg}_"*.deb >/dev/null 2>&1; then
-			(cd "$cache/debs" && apt-get download -q "$pkg/$suite" >/dev/null)
+			(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg/$suite" >/dev/null)
 		fi
 		dpkg-deb -x "$(ls "$cache/debs/${pkg}_"*.deb | head -1)" "$dir"
 	done
@@ -152,7 +152,7 @@ lint=$cache/checkpatch
 if [ ! -f "$lint/.complete" ]; then
 	say "extracting checkpatch.pl from linux-source-6.1 (about 15 s)"
 	if ! ls "$cache/debs/linux-source-6.1_"*.deb >/dev/null 2>&1; then
-		(cd "$cache/debs" && apt-get download -q linux-source-6.1/bookworm >/dev/null)
+		(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root linux-source-6.1/bookworm >/dev/null)
 	fi
 	rm -rf "$lint"
 	mkdir -p "$lint"
