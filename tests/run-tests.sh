@@ -101,8 +101,10 @@ run_host_tests() {
 		run_make_check sanitizers "$asan"
 }
 
-# Kernel code checks on the host (checkpatch --strict, kernel-doc), KTAP.
-run_lint() {
+# Host checks printing KTAP: <script>.  scripts/lint-kernel.sh
+# (checkpatch --strict, kernel-doc) and scripts/check-dkms.sh (the DKMS
+# install path).
+run_host_ktap() {
 	local line
 	while IFS= read -r line; do
 		echo "[host] $line"
@@ -111,7 +113,7 @@ run_lint() {
 		"ok "*) record "[host]" pass "" ;;
 		"not ok "*) record "[host]" fail "$(echo "$line" | cut -d' ' -f4-)" ;;
 		esac
-	done < <("$top/scripts/lint-kernel.sh")
+	done < <("$1")
 }
 
 # One VM boot per kernel running every kselftest.
@@ -173,7 +175,8 @@ run_kernel() { # <short|krel>
 
 if [ $host = 1 ]; then
 	run_host_tests
-	run_lint
+	run_host_ktap "$top/scripts/lint-kernel.sh"
+	run_host_ktap "$top/scripts/check-dkms.sh"
 fi
 for k in "${kernels[@]}"; do
 	run_kernel "$k"
