@@ -135,22 +135,39 @@ run_kernel() { # <short|krel>
 		-- "$here/vm/run-in-vm.sh" | tee "$out" | sed -u "s/^/$prefix /"
 	st=${PIPESTATUS[0]}
 	set -e
-	# top-level KTAP result lines of run-in-vm.sh
-	local planned=0
+	# Each kselftest prints its own KTAP, nested under run-in-vm.sh's as
+	# "# ok N ..." lines: every subtest counts.  A test that failed without
+	# a failing subtest (it crashed, or ran fewer than it planned) counts as
+	# one failure; a test without subtests counts as one result.
+	local planned=0 wrappers=0 sp=0 sf=0 ss=0 name
 	while IFS= read -r line; do
 		case $line in
 		1..*) planned=${line#1..} ;;
-		"ok "*"# SKIP"*) s=$((s + 1)); seen=1; record "$prefix" skip "" ;;
-		"ok "*) p=$((p + 1)); seen=1; record "$prefix" pass "" ;;
-		"not ok "*)
-			f=$((f + 1)); seen=1
-			record "$prefix" fail "$(echo "$line" | awk '{print $4}')" ;;
+		"# ok "*"# SKIP"*) ss=$((ss + 1)) ;;
+		"# ok "*) sp=$((sp + 1)) ;;
+		"# not ok "*) sf=$((sf + 1)) ;;
+		"ok "* | "not ok "*)
+			wrappers=$((wrappers + 1)) seen=1
+			name=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ //; s/ #.*//')
+			if [ "${line#not }" != "$line" ] && [ $sf = 0 ]; then
+				sf=1
+			elif [ $((sp + sf + ss)) = 0 ]; then
+				case $line in
+				*"# SKIP"*) ss=1 ;;
+				*) sp=1 ;;
+				esac
+			fi
+			p=$((p + sp)) f=$((f + sf)) s=$((s + ss))
+			total_pass=$((total_pass + sp)) total_skip=$((total_skip + ss))
+			total_fail=$((total_fail + sf))
+			[ $sf = 0 ] || failed_names+=("$prefix $name ($sf)")
+			sp=0 sf=0 ss=0 ;;
 		esac
 	done <"$out"
 	rm -f "$out"
 	# tests the VM never got to (it died, or timed out) count as failed
-	if [ "$((p + f + s))" -lt "$planned" ]; then
-		local missing=$((planned - p - f - s))
+	if [ "$wrappers" -lt "$planned" ]; then
+		local missing=$((planned - wrappers))
 		f=$((f + missing))
 		total_fail=$((total_fail + missing))
 		failed_names+=("$prefix $missing planned tests did not run")
