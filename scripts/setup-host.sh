@@ -63,6 +63,7 @@ bpo=bookworm-backports
 pkgs=(
 	build-essential autoconf automake libtool pkg-config
 	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms
+	python3 xz-utils zstd bc
 	libfuse3-dev fuse3
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	"linux-headers-$GUSE_KREL_6_1"
