@@ -167,6 +167,13 @@ static int guse_gpio_get_direction(struct gpio_chip *gc, unsigned int offset)
 		val = le32_to_cpu(dir.direction);
 		if (val == GUSE_DIRECTION_INPUT) {
 			ret = GPIO_LINE_DIRECTION_IN;
+		} else if (val == GUSE_DIRECTION_OUTPUT &&
+			   gpiochip_line_is_irq(gc, offset)) {
+			/* gpiolib warns when an interrupt line turns output */
+			dev_warn_ratelimited(chip->dev,
+					     "server sent output for interrupt line %u\n",
+					     offset);
+			ret = -EPROTO;
 		} else if (val == GUSE_DIRECTION_OUTPUT) {
 			ret = GPIO_LINE_DIRECTION_OUT;
 		} else {
@@ -623,6 +630,7 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	init_waitqueue_head(&chip->drain);
 	raw_spin_lock_init(&chip->state_lock);
 	mutex_init(&chip->irq_bus_lock);
+	mutex_init(&chip->irq_config_lock);
 	mutex_init(&chip->inject_lock);
 	return chip;
 err:
@@ -663,11 +671,12 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 }
 
 /*
- * Drops the module and device references gpiolib will not drop for lines
- * still requested when their chip went away (see guse-compat.h).  A line
- * freed concurrently clears its bit first and is left to gpiolib.  Without
- * this, the module could not be unloaded and the gpio_device would stay on
- * gpiolib's list with no chip.
+ * Drops the module references gpiolib will not drop for lines still
+ * requested when their chip went away (see guse-compat.h), or the module
+ * could never be unloaded.  A line freed concurrently clears its bit first
+ * and is left to gpiolib.  The device references it skips too are left
+ * alone: an in-kernel consumer may still hold a descriptor of the
+ * gpio_device, and dropping them could free it under that consumer.
  */
 static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 {
@@ -675,13 +684,9 @@ static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
 
 	if (!GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF)
 		return;
-	for (line = 0; line < chip->gc.ngpio; line++) {
-		if (!test_and_clear_bit(line, chip->requested))
-			continue;
-		if (chip->gpio_dev)
-			put_device(chip->gpio_dev);
-		module_put(THIS_MODULE);
-	}
+	for (line = 0; line < chip->gc.ngpio; line++)
+		if (test_and_clear_bit(line, chip->requested))
+			module_put(THIS_MODULE);
 }
 
 /*

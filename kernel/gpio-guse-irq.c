@@ -145,7 +145,14 @@ static u32 guse_gpio_irq_type_to_guse(unsigned int type)
 	}
 }
 
-/* Tells the server what changed in the interrupt setup of one line. */
+/*
+ * Tells the server what changed in the interrupt setup of one line: its
+ * trigger and whether it is enabled (requested and not disabled; transient
+ * masking by the flow handlers is not reported).  The bus lock is dropped
+ * first: an interrupt thread finishing a oneshot handler takes it, and
+ * the server may be waiting for that thread (SET_INPUTS) while we would
+ * wait for the server.
+ */
 static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
@@ -154,15 +161,17 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 	unsigned long flags;
 	u16 state;
 
+	mutex_unlock(&chip->irq_bus_lock);
 	if (!(chip->features & GUSE_CREATE_F_IRQ_CONFIG) ||
 	    !guse_gpio_enter(chip))
-		goto out;
+		return;
 
+	mutex_lock(&chip->irq_config_lock);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	state = guse_gpio_irq_type_to_guse(chip->irq_type[hwirq]);
-	if (test_bit(hwirq, chip->irq_unmasked))
-		state |= GUSE_IRQ_SENT_ENABLED;
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+	if (!irqd_irq_disabled(d))
+		state |= GUSE_IRQ_SENT_ENABLED;
 
 	if (state != chip->irq_sent[hwirq]) {
 		msg.type = cpu_to_le32(state & 0xff);
@@ -172,9 +181,8 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 				    sizeof(msg), NULL, 0))
 			chip->irq_sent[hwirq] = state;
 	}
+	mutex_unlock(&chip->irq_config_lock);
 	guse_gpio_leave(chip);
-out:
-	mutex_unlock(&chip->irq_bus_lock);
 }
 
 static int guse_gpio_irq_reqres(struct irq_data *d)
@@ -247,10 +255,11 @@ static void guse_gpio_irq_work(struct irq_work *work)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
-	if (chip->irq_dead)
-		bitmap_zero(pending, n);
-	else
-		bitmap_copy(pending, chip->irq_pending_level, n);
+	bitmap_zero(pending, n);
+	for_each_set_bit(line, chip->irq_pending_level, n)
+		if (!chip->irq_dead && test_bit(line, chip->irq_unmasked) &&
+		    guse_gpio_level_active(chip, line))
+			__set_bit(line, pending);
 	bitmap_zero(chip->irq_pending_level, n);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 
@@ -273,6 +282,7 @@ void guse_gpio_irq_free_remaining(struct guse_gpio *chip)
 	struct irq_data *data;
 	struct irq_desc *desc;
 	unsigned int line, virq;
+	bool has_action;
 	void *cookie;
 
 	for (line = 0; line < chip->gc.ngpio; line++) {
@@ -284,10 +294,10 @@ void guse_gpio_irq_free_remaining(struct guse_gpio *chip)
 		for (;;) {
 			/* the action cannot go while we read its cookie */
 			mutex_lock(&desc->request_mutex);
-			cookie = irq_desc_has_action(desc) ?
-				 desc->action->dev_id : NULL;
+			has_action = irq_desc_has_action(desc);
+			cookie = has_action ? desc->action->dev_id : NULL;
 			mutex_unlock(&desc->request_mutex);
-			if (!cookie)
+			if (!has_action)
 				break;
 			free_irq(virq, cookie);
 		}
@@ -339,6 +349,8 @@ void guse_gpio_irq_stop(struct guse_gpio *chip)
 
 void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered)
 {
+	/* an unmask racing with guse_gpio_irq_stop() may have queued it */
+	irq_work_sync(&chip->irq_work);
 	if (chip->irq_domain && !registered)
 		irq_domain_remove(chip->irq_domain);
 	if (chip->irq_fwnode)

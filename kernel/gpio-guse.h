@@ -46,6 +46,7 @@ struct irq_domain;
  * @is_output: lines the server reported or set as outputs
  * @levels: input levels the server injected
  * @irq_bus_lock: the irq_chip bus lock (slow, sleeping part of irq setup)
+ * @irq_config_lock: serializes IRQ_CONFIG messages and @irq_sent
  * @irq_unmasked: lines whose interrupt is unmasked
  * @irq_type: IRQ_TYPE_* of each line's interrupt
  * @irq_sent: interrupt state last reported to the server, per line: type
@@ -82,6 +83,7 @@ struct guse_gpio {
 	unsigned long *levels;
 
 	struct mutex irq_bus_lock;	/* see the kernel-doc above */
+	struct mutex irq_config_lock;	/* see the kernel-doc above */
 	unsigned long *irq_unmasked;
 	u8 *irq_type;
 	u16 *irq_sent;

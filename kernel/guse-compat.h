@@ -54,7 +54,8 @@ guse_compat_set_ops(struct gpio_chip *gc,
  *   must not be looked up from gc->request;
  * - gpiod_free() on a line whose chip was removed while it was requested
  *   drops the module and device references gpiod_request() took.  Older
- *   kernels skip both (seen on 6.1), so the driver drops them itself.
+ *   kernels skip both (seen on 6.1); the driver drops the module
+ *   references itself (see guse_gpio_put_leaked_refs()).
  */
 #ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
 #define GUSE_COMPAT_LABEL_AFTER_REQUEST			1

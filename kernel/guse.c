@@ -447,7 +447,8 @@ static int guse_conn_create(struct guse_conn *conn, const void *payload,
 		goto out_unlock;
 	}
 	spin_lock(&conn->lock);
-	conn->state = GUSE_CONN_LIVE;
+	/* pairs with the acquire in guse_conn_message(): conn->fe is set */
+	smp_store_release(&conn->state, GUSE_CONN_LIVE);
 	spin_unlock(&conn->lock);
 out_unlock:
 	mutex_unlock(&conn->create_lock);
@@ -465,7 +466,8 @@ static int guse_conn_message(struct guse_conn *conn, const void *msg,
 	if (le32_to_cpu(hdr->len) != count || hdr->flags || hdr->reserved)
 		return -EINVAL;
 	if (hdr->id) {
-		if (READ_ONCE(conn->state) != GUSE_CONN_LIVE)
+		/* pairs with the release in guse_conn_create() */
+		if (smp_load_acquire(&conn->state) != GUSE_CONN_LIVE)
 			return -EINVAL;
 		return guse_conn_reply(conn, hdr, payload, len);
 	}
@@ -473,7 +475,8 @@ static int guse_conn_message(struct guse_conn *conn, const void *msg,
 		return -EINVAL;
 	if (opcode == GUSE_OP_CREATE)
 		return guse_conn_create(conn, payload, len);
-	if (READ_ONCE(conn->state) != GUSE_CONN_LIVE)
+	/* pairs with the release in guse_conn_create(): conn->fe is set */
+	if (smp_load_acquire(&conn->state) != GUSE_CONN_LIVE)
 		return -EINVAL;
 	return conn->fe->notify(conn, opcode, payload, len);
 }

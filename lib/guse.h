@@ -127,7 +127,7 @@ enum guse_line_irq_type {
 	GUSE_LINE_IRQ_LEVEL_LOW = 0x08,
 };
 
-/** IRQ_CONFIG flag: the interrupt is unmasked (a consumer listens). */
+/** IRQ_CONFIG flag: the interrupt is enabled (requested, not disabled). */
 #define GUSE_LINE_IRQ_F_ENABLED (1U << 0)
 
 /**
@@ -327,7 +327,7 @@ struct guse_chip_ops {
 	void (*set_config)(struct guse_request *req, unsigned int line,
 			   enum guse_line_param param, uint32_t arg);
 	/**
-	 * The interrupt of @p line is now of @p type and masked or unmasked
+	 * The interrupt of @p line is now of @p type and enabled or disabled
 	 * (::GUSE_LINE_IRQ_F_ENABLED in @p flags).  Reply ok.
 	 */
 	void (*irq_config)(struct guse_request *req, unsigned int line,

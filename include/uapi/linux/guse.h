@@ -273,7 +273,7 @@ struct guse_set_config {
 #define GUSE_IRQ_TYPE_LEVEL_HIGH	0x04
 #define GUSE_IRQ_TYPE_LEVEL_LOW		0x08
 
-/** The interrupt of the line is unmasked (a consumer is listening). */
+/** The interrupt of the line is enabled (requested and not disabled). */
 #define GUSE_IRQ_F_ENABLED	(1U << 0)
 
 /**
