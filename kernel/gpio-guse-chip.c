@@ -67,6 +67,13 @@ void guse_gpio_leave(struct guse_gpio *chip)
 		wake_up(&chip->drain);
 }
 
+/* A zombie (see guse_gpio_teardown()) goes once no line is requested. */
+static void guse_gpio_schedule_removal(struct guse_gpio *chip)
+{
+	if (bitmap_empty(chip->requested, chip->gc.ngpio))
+		schedule_delayed_work(&chip->remove_work, HZ / 10);
+}
+
 int guse_gpio_call(struct guse_gpio *chip, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len)
 {
@@ -133,9 +140,15 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 	struct guse_gpio *chip = to_guse_gpio(gc);
 	struct guse_line msg = { .line = cpu_to_le32(offset) };
 
-	test_and_clear_bit(offset, chip->requested);
-	if (!guse_gpio_enter(chip))
+	clear_bit(offset, chip->requested);
+	if (!guse_gpio_enter(chip)) {
+		/* order the bit clear before reading @zombie (teardown's mb) */
+		smp_mb__after_atomic();
+		/* pairs with the release in guse_gpio_teardown() */
+		if (smp_load_acquire(&chip->zombie))
+			guse_gpio_schedule_removal(chip);
 		return;
+	}
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
 		guse_gpio_flush_consumer(chip, offset);
 		clear_bit(offset, chip->consumer_pending);
@@ -630,6 +643,7 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	init_waitqueue_head(&chip->drain);
 	raw_spin_lock_init(&chip->state_lock);
 	mutex_init(&chip->irq_bus_lock);
+	INIT_LIST_HEAD(&chip->zombie_node);
 	mutex_init(&chip->irq_config_lock);
 	mutex_init(&chip->inject_lock);
 	return chip;
@@ -670,28 +684,49 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 			      true);
 }
 
-/*
- * Drops the module references gpiolib will not drop for lines still
- * requested when their chip went away (see guse-compat.h), or the module
- * could never be unloaded.  A line freed concurrently clears its bit first
- * and is left to gpiolib.  The device references it skips too are left
- * alone: an in-kernel consumer may still hold a descriptor of the
- * gpio_device, and dropping them could free it under that consumer.
- */
-static void guse_gpio_put_leaked_refs(struct guse_gpio *chip)
-{
-	unsigned int line;
+/* Dead chips waiting for their lines to be released (guse-compat.h). */
+static LIST_HEAD(guse_gpio_zombies);
+static DEFINE_MUTEX(guse_gpio_zombies_lock);
 
-	if (!GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF)
+/* Removes a chip whose server is gone and frees it. */
+static void guse_gpio_remove(struct guse_gpio *chip)
+{
+	guse_gpio_irq_free_remaining(chip);
+	gpiochip_remove(&chip->gc);
+	guse_gpio_irq_cleanup(chip, true);
+	put_device(chip->gpio_dev);
+	device_unregister(chip->dev);
+	ida_free(&guse_gpio_ida, chip->id);
+	atomic_dec(&guse_gpio_count);
+	guse_gpio_free_chip(chip);
+}
+
+/*
+ * Removes a dead chip once its last line was released.  Scheduled with a
+ * delay from the free callback, so that gpiolib has finished releasing the
+ * line (clearing its flags, notifying watchers) before the chip goes.
+ */
+static void guse_gpio_remove_work(struct work_struct *work)
+{
+	struct guse_gpio *chip = container_of(to_delayed_work(work),
+					      struct guse_gpio, remove_work);
+
+	mutex_lock(&guse_gpio_zombies_lock);
+	if (list_empty(&chip->zombie_node) ||
+	    !bitmap_empty(chip->requested, chip->gc.ngpio)) {
+		mutex_unlock(&guse_gpio_zombies_lock);
 		return;
-	for (line = 0; line < chip->gc.ngpio; line++)
-		if (test_and_clear_bit(line, chip->requested))
-			module_put(THIS_MODULE);
+	}
+	list_del_init(&chip->zombie_node);
+	mutex_unlock(&guse_gpio_zombies_lock);
+	guse_gpio_remove(chip);
 }
 
 /*
  * Removes the chip of a server that is gone (or failed to start).  No call
- * into the transport runs or starts once this returns.
+ * into the transport runs or starts once this returns.  On older gpiolib,
+ * a chip with lines still requested stays registered, every callback
+ * failing with -ENODEV, until the last of them is released.
  */
 static void guse_gpio_teardown(struct guse_gpio *chip)
 {
@@ -700,15 +735,20 @@ static void guse_gpio_teardown(struct guse_gpio *chip)
 	smp_mb();
 	wait_event(chip->drain, !atomic_read(&chip->active));
 	guse_gpio_irq_stop(chip);
-	guse_gpio_irq_free_remaining(chip);
-	gpiochip_remove(&chip->gc);
-	guse_gpio_put_leaked_refs(chip);
-	guse_gpio_irq_cleanup(chip, true);
-	put_device(chip->gpio_dev);
-	device_unregister(chip->dev);
-	ida_free(&guse_gpio_ida, chip->id);
-	atomic_dec(&guse_gpio_count);
-	guse_gpio_free_chip(chip);
+	if (GUSE_COMPAT_REMOVE_WHEN_RELEASED &&
+	    !bitmap_empty(chip->requested, chip->gc.ngpio)) {
+		INIT_DELAYED_WORK(&chip->remove_work, guse_gpio_remove_work);
+		mutex_lock(&guse_gpio_zombies_lock);
+		list_add(&chip->zombie_node, &guse_gpio_zombies);
+		/* pairs with the acquire in guse_gpio_free() */
+		smp_store_release(&chip->zombie, true);
+		/* the free callback sees @zombie, or we see its cleared bit */
+		smp_mb();
+		guse_gpio_schedule_removal(chip);
+		mutex_unlock(&guse_gpio_zombies_lock);
+		return;
+	}
+	guse_gpio_remove(chip);
 }
 
 static int guse_gpio_create(struct guse_conn *conn, const void *payload,
@@ -845,9 +885,30 @@ static int __init guse_gpio_init(void)
 }
 module_init(guse_gpio_init);
 
+/* Removes the dead chips whose lines were all released but not yet gone. */
+static void guse_gpio_remove_zombies(void)
+{
+	struct guse_gpio *chip;
+
+	for (;;) {
+		mutex_lock(&guse_gpio_zombies_lock);
+		chip = list_first_entry_or_null(&guse_gpio_zombies,
+						struct guse_gpio, zombie_node);
+		if (chip)
+			list_del_init(&chip->zombie_node);
+		mutex_unlock(&guse_gpio_zombies_lock);
+		if (!chip)
+			break;
+		cancel_delayed_work_sync(&chip->remove_work);
+		guse_gpio_remove(chip);
+	}
+}
+
 static void __exit guse_gpio_exit(void)
 {
 	guse_unregister_frontend(&guse_gpio_frontend);
+	/* the module is unpinned: no zombie has a requested line */
+	guse_gpio_remove_zombies();
 	class_unregister(&guse_class);
 	ida_destroy(&guse_gpio_ida);
 }

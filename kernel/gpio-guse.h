@@ -9,10 +9,12 @@
 #include <linux/atomic.h>
 #include <linux/gpio/driver.h>
 #include <linux/irq_work.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -39,6 +41,9 @@ struct irq_domain;
  * @dead: the server is gone; every callback fails with -ENODEV
  * @active: callbacks currently running
  * @drain: woken when @active drops to zero
+ * @zombie: the server is gone, the chip waits for its lines' release
+ * @remove_work: removes a zombie once its last line was released
+ * @zombie_node: entry in the list of zombies
  * @requested: lines gpiolib requested from us and did not free yet
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
@@ -75,6 +80,9 @@ struct guse_gpio {
 	bool dead;
 	atomic_t active;
 	wait_queue_head_t drain;
+	bool zombie;
+	struct delayed_work remove_work;
+	struct list_head zombie_node;
 	unsigned long *requested;
 	unsigned long *consumer_pending;
 

@@ -52,17 +52,20 @@ guse_compat_set_ops(struct gpio_chip *gc,
  * - the consumer label is attached only after gc->request and the
  *   get_direction that follows it (before, it was attached first), so it
  *   must not be looked up from gc->request;
- * - gpiod_free() on a line whose chip was removed while it was requested
- *   drops the module and device references gpiod_request() took.  Older
- *   kernels skip both (seen on 6.1); the driver drops the module
- *   references itself (see guse_gpio_put_leaked_refs()).
+ * - a chip can be removed while consumers hold its lines.  Older gpiolib
+ *   (seen on 6.1) cannot: gpiod_free() then skips the module and device
+ *   references gpiod_request() took, the gpio_device stays on gpiolib's
+ *   list without a chip, and releasing the line notifies line-info
+ *   watchers, which dereference the chip gpiolib cleared (an oops).  There
+ *   the driver removes the chip of a dead server only once every line of it
+ *   has been released (GUSE_COMPAT_REMOVE_WHEN_RELEASED).
  */
 #ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
-#define GUSE_COMPAT_LABEL_AFTER_REQUEST			1
-#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	0
+#define GUSE_COMPAT_LABEL_AFTER_REQUEST		1
+#define GUSE_COMPAT_REMOVE_WHEN_RELEASED	0
 #else
-#define GUSE_COMPAT_LABEL_AFTER_REQUEST			0
-#define GUSE_COMPAT_REMOVED_LINES_LEAK_MODULE_REF	1
+#define GUSE_COMPAT_LABEL_AFTER_REQUEST		0
+#define GUSE_COMPAT_REMOVE_WHEN_RELEASED	1
 #endif
 
 /**

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +18,17 @@
 int raw_open(void)
 {
 	return open("/dev/guse", O_RDWR | O_CLOEXEC);
+}
+
+bool raw_removes_held_chips(void)
+{
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	/* the driver decides by gpiochip_dup_line_label(), i.e. 6.8 */
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 8);
 }
 
 bool raw_device_present(void)

@@ -30,6 +30,12 @@ struct raw_create {
 };
 
 int raw_open(void);
+/*
+ * True if gpio-guse removes a dead server's chip at once even while
+ * consumers hold its lines; false on the older gpiolib (6.1), where it is
+ * removed when the last line is released (kernel/guse-compat.h).
+ */
+bool raw_removes_held_chips(void);
 /* True if /dev/guse can be opened (the modules are loaded). */
 bool raw_device_present(void);
 int raw_send(int fd, const void *buf, size_t len);
