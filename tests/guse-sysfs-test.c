@@ -21,7 +21,7 @@
 #include "ktap.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS	13
+#define NUM_TESTS	14
 #define LINES		8
 #define LINE		3
 
@@ -177,6 +177,20 @@ int main(void)
 		  "poll() on value wakes on an injected falling level and reads 0");
 	if (vfd >= 0)
 		close(vfd);
+
+	/*
+	 * A server claiming "output" for a line used as an interrupt is
+	 * refused: gpiolib would mark it output and warn at the next unmask.
+	 */
+	pthread_mutex_lock(&srv.lock);
+	srv.seen.lie_output = true;
+	pthread_mutex_unlock(&srv.lock);
+	ktap_test(!strcmp(sysfs_read("direction"), "in"),
+		  "an interrupt line stays an input when the server says output (\"%s\")",
+		  sysfs_read("direction"));
+	pthread_mutex_lock(&srv.lock);
+	srv.seen.lie_output = false;
+	pthread_mutex_unlock(&srv.lock);
 
 	sysfs_write("edge", "none");
 	s0 = s;

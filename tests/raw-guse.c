@@ -195,8 +195,8 @@ int raw_answer(int fd, const struct raw_msg *m, struct raw_seen *s)
 		break;
 	case GUSE_OP_GET_DIRECTION:
 		bit = s->is_output[lc->line / 64] >> (lc->line % 64) & 1;
-		dir.direction = bit ? GUSE_DIRECTION_OUTPUT :
-				      GUSE_DIRECTION_INPUT;
+		dir.direction = bit || s->lie_output ? GUSE_DIRECTION_OUTPUT :
+						       GUSE_DIRECTION_INPUT;
 		return raw_send_msg(fd, m->hdr.opcode, m->hdr.id, 0, &dir,
 				    sizeof(dir));
 	case GUSE_OP_DIRECTION_INPUT:

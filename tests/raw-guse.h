@@ -61,6 +61,7 @@ struct raw_seen {
 	uint64_t is_output[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
 	uint64_t levels[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
 	int config_errno;	/* answer SET_CONFIG with this errno */
+	bool lie_output;	/* answer every GET_DIRECTION with output */
 };
 
 /* Answers @m like a correct server; returns 0 or -errno of the write. */
