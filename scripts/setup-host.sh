@@ -64,6 +64,7 @@ pkgs=(
 	build-essential autoconf automake libtool pkg-config
 	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms
 	python3 xz-utils zstd bc
+	flex bison libelf-dev libssl-dev
 	libfuse3-dev fuse3
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	"linux-headers-$GUSE_KREL_6_1"
@@ -165,6 +166,26 @@ if [ ! -f "$lint/.complete" ]; then
 			linux-source-6.1/scripts/const_structs.checkpatch \
 			linux-source-6.1/scripts/kernel-doc
 	touch "$lint/.complete"
+fi
+
+# --- the kernel's kselftest harness, a build dependency of the C tests ----
+# (kselftest_harness.h and kselftest.h from the linux-source-6.12 the debug
+# kernel is built from; configure finds them here)
+kst=$cache/kselftest
+if [ ! -f "$kst/.complete" ]; then
+	say "extracting the kselftest harness from linux-source-6.12"
+	deb=$cache/debs/linux-source-6.12_${GUSE_DEBUG_SOURCE_VERSION}_all.deb
+	if [ ! -f "$deb" ]; then
+		(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"linux-source-6.12=$GUSE_DEBUG_SOURCE_VERSION" >/dev/null)
+	fi
+	rm -rf "$kst"
+	mkdir -p "$kst"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/linux-source-6.12.tar.xz |
+		tar -xJ -C "$kst" --strip-components=4 \
+			linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+			linux-source-6.12/tools/testing/selftests/kselftest.h
+	touch "$kst/.complete"
 fi
 
 # --- trixie chroot with the 7.3 headers ----------------------------------
