@@ -73,5 +73,10 @@ struct guse_request {
 
 /* Write one message, retrying on EINTR and waiting on EAGAIN. */
 int guse_write_msg(int fd, const void *buf, size_t len);
+/* Fill a message header (converts to little endian). */
+void guse_fill_header(struct guse_msg_header *h, size_t len, uint16_t op,
+		      uint64_t id, uint32_t error);
+/* Copy a GUSE_NAME_SIZE name field, terminating it. */
+void guse_copy_str(char *dst, const char *src);
 
 #endif
