@@ -241,12 +241,14 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		goto err;
-
-	if (send_create(chip, cfg) < 0)
-		goto err;
-	if (wait_ready(chip) < 0)
-		goto err;
+	if (send_create(chip, cfg) < 0 || wait_ready(chip) < 0)
+		goto err_flags;
 	return chip;
+err_flags:
+	/* the caller keeps the descriptor: as it was */
+	err = errno;
+	fcntl(fd, F_SETFL, flags);
+	errno = err;
 err:
 	err = errno;
 	free_chip_mem(chip);
@@ -420,10 +422,23 @@ GUSE_API int guse_chip_get_consumer(struct guse_chip *chip, unsigned int line,
 /* ------------------------------------------------------------------------ */
 /* injection */
 
+/* Record injected levels; chip->lock held. */
+static void store_levels(struct guse_chip *chip, const uint64_t *mask,
+			 const uint64_t *values)
+{
+	unsigned int i;
+
+	for (i = 0; i < chip->num_lines; i++)
+		if (mask[i / 64] & GUSE_BIT_MASK(i))
+			chip->lines[i].input = !!(values[i / 64] &
+						  GUSE_BIT_MASK(i));
+}
+
 GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 				  const uint64_t *mask,
 				  const uint64_t *values)
 {
+	bool serve_reads = chip->create_flags & GUSE_CREATE_F_GET_INPUTS;
 	unsigned int nw = chip->num_words, i, rem;
 	size_t len = sizeof(struct guse_msg_header) +
 		     sizeof(struct guse_bitmap) + 2 * nw * sizeof(uint64_t);
@@ -451,15 +466,28 @@ GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 		bm->words[nw + i] = htole64(values[i] & mask[i]);
 	}
 
+	/*
+	 * The levels are recorded only once the kernel took them.  A server
+	 * that answers input reads itself gets a GET_VALUES as soon as the
+	 * kernel raised the interrupt, maybe before write() returned here:
+	 * chip->lock is held across the write, so that the answer (which reads
+	 * the levels under that lock) sees the new levels; that write never
+	 * waits in the kernel.  Without GUSE_CREATE_F_GET_INPUTS the kernel
+	 * answers input reads itself, and the write may wait for consumers'
+	 * interrupt handlers, which may wait for this server's answer to a
+	 * request of theirs: replies need chip->lock, so only inject_lock is
+	 * held then.
+	 */
 	pthread_mutex_lock(&chip->inject_lock);
-	pthread_mutex_lock(&chip->lock);
-	for (i = 0; i < chip->num_lines; i++)
-		if (mask[i / 64] & GUSE_BIT_MASK(i))
-			chip->lines[i].input = !!(values[i / 64] &
-						  GUSE_BIT_MASK(i));
-	pthread_mutex_unlock(&chip->lock);
+	if (serve_reads)
+		pthread_mutex_lock(&chip->lock);
 	ret = guse_write_msg(chip->fd, h, len);
 	err = errno;
+	if (!serve_reads)
+		pthread_mutex_lock(&chip->lock);
+	if (!ret)
+		store_levels(chip, mask, values);
+	pthread_mutex_unlock(&chip->lock);
 	pthread_mutex_unlock(&chip->inject_lock);
 	free(h);
 	errno = err;

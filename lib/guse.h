@@ -267,8 +267,9 @@ struct guse_request;
  * Every callback is optional.  A NULL callback is answered by the library
  * from its built-in line state (see guse_reply_default()).  When a callback
  * is set, the library still updates its line state when the server replies
- * with success, so the guse_chip_get_*() getters always reflect what the
- * consumers saw.
+ * with success and the kernel takes the reply, so the guse_chip_get_*()
+ * getters always reflect what the consumers saw: a reply that comes too
+ * late (the request timed out in the kernel) changes nothing.
  *
  * Callbacks run in the thread calling guse_chip_dispatch() (or the loop),
  * never with a library lock held: they may call any library function,
@@ -356,7 +357,8 @@ GUSE_API struct guse_chip *guse_chip_new(const struct guse_chip_config *cfg,
  *
  * For privilege separation and tests.  The library sets O_NONBLOCK on the
  * file.  On success the chip owns @p fd and closes it in guse_chip_free();
- * on failure the caller still owns it.  The device path of @p cfg is not used.
+ * on failure the caller still owns it, with its file status flags as they
+ * were.  The device path of @p cfg is not used.
  *
  * @return As guse_chip_new().
  */
@@ -496,14 +498,17 @@ GUSE_API int guse_chip_set_input(struct guse_chip *chip, unsigned int line,
 /**
  * @brief Set the input levels of several lines at once (thread-safe).
  *
- * Updates the tracked input levels and then sends one SET_INPUTS message, so
- * a GET_VALUES that the resulting interrupt causes sees the new levels.
- * Injections from different threads are serialized.
+ * Sends one SET_INPUTS message and, once the kernel took it, updates the
+ * tracked input levels; if the write fails they stay as they were.  A
+ * GET_VALUES that the resulting interrupt causes sees the new levels, also
+ * when it is answered by another thread while this call has not returned
+ * yet.  Injections from different threads are serialized.
  *
  * @param chip Chip.
  * @param mask Lines to set (guse_chip_get_num_words() words).
  * @param values Their levels (same size); bits outside @p mask are ignored.
- * @return 0, or -1 with errno (EINVAL: bits beyond the last line).
+ * @return 0, or -1 with errno (EINVAL: bits beyond the last line; else the
+ *         write error, e.g. ENODEV when the chip is gone).
  */
 GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 				  const uint64_t *mask,
@@ -616,7 +621,9 @@ guse_request_get_type(struct guse_request *req);
  *
  * For every kind except GET_DIRECTION and GET_VALUES, which need a payload.
  * The request is freed in all cases.  A reply whose request already timed
- * out in the kernel is not an error.
+ * out in the kernel is not an error; the built-in line state is then left
+ * as it was, since the kernel failed the request (except that a FREE still
+ * releases the line).
  *
  * @param req Request.
  * @return 0, or -1 with errno: EINVAL (the request needs a payload: the

@@ -39,6 +39,13 @@ static void unlink_req(struct guse_chip *chip, struct guse_request *req)
 		req->next->prev = req->prev;
 }
 
+/* The line has no consumer any more; chip->lock held. */
+static void release_line(struct guse_chip *chip, unsigned int line)
+{
+	chip->lines[line].requested = 0;
+	memset(chip->lines[line].consumer, 0, GUSE_NAME_SIZE);
+}
+
 /* Update the tracked state after a successful reply; chip->lock held. */
 static void apply_ok(struct guse_chip *chip, const struct guse_request *req)
 {
@@ -94,9 +101,29 @@ static void apply_ok(struct guse_chip *chip, const struct guse_request *req)
 }
 
 /*
- * Finish a request: unlink it, update the state, send the reply, free it.
+ * Record what the kernel accepted; chip->lock held.  @error: the reply's;
+ * @state_dir: for GET_DIRECTION replies, the direction answered (or -1).
+ */
+static void apply_reply(struct guse_chip *chip, const struct guse_request *req,
+			uint32_t error, int state_dir)
+{
+	if (!error)
+		apply_ok(chip, req);
+	if (req->opcode == GUSE_OP_FREE)
+		release_line(chip, req->line);
+	if (state_dir >= 0)
+		chip->lines[req->line].direction = (uint8_t)state_dir;
+}
+
+/*
+ * Finish a request: unlink it, send the reply, update the state if the
+ * kernel took the reply, free the request.
  * @error 0 or positive errno; @payload (without header) only when error 0.
  * @state_dir: for GET_DIRECTION replies, the direction to record (or -1).
+ *
+ * chip->lock is held across the write, so that a request the kernel sends
+ * after it got this reply (and so a default answer to it) sees the state
+ * this reply leads to.  Writes of replies never wait in the kernel.
  */
 static int finish(struct guse_request *req, uint32_t error,
 		  const void *payload, size_t plen, int state_dir)
@@ -109,28 +136,33 @@ static int finish(struct guse_request *req, uint32_t error,
 			    GUSE_BITMAP_WORDS(GUSE_LINES_MAX) * 8];
 	} u;
 	size_t len = sizeof(u.hdr) + (error ? 0 : plen);
-	int ret;
-
-	pthread_mutex_lock(&chip->lock);
-	unlink_req(chip, req);
-	if (!error)
-		apply_ok(chip, req);
-	if (req->opcode == GUSE_OP_FREE) {
-		/* the line is released whatever the server says */
-		chip->lines[req->line].requested = 0;
-		memset(chip->lines[req->line].consumer, 0, GUSE_NAME_SIZE);
-	}
-	if (state_dir >= 0)
-		chip->lines[req->line].direction = (uint8_t)state_dir;
-	pthread_mutex_unlock(&chip->lock);
+	int ret, err = 0;
 
 	guse_fill_header(&u.hdr, len, req->opcode, req->id, error);
 	if (!error && plen)
 		memcpy(&u.hdr + 1, payload, plen);
+
+	pthread_mutex_lock(&chip->lock);
+	unlink_req(chip, req);
 	ret = guse_write_msg(chip->fd, u.buf, len);
-	if (ret < 0 && errno == ENOENT)
-		ret = 0;	/* the request timed out in the kernel */
+	if (!ret) {
+		apply_reply(chip, req, error, state_dir);
+	} else if (errno == ENOENT) {
+		/*
+		 * The request timed out in the kernel, which failed it: not an
+		 * error, and nothing to record -- except that gpiolib released
+		 * a line whose FREE timed out all the same.
+		 */
+		ret = 0;
+		if (req->opcode == GUSE_OP_FREE)
+			release_line(chip, req->line);
+	} else {
+		err = errno;
+	}
+	pthread_mutex_unlock(&chip->lock);
 	free(req);
+	if (ret)
+		errno = err;
 	return ret;
 }
 

@@ -4,15 +4,89 @@
 #include <endian.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fake-kernel.h"
 
 int test_failures;
+
+/* Armed write failures; fail_lock protects the table. */
+static struct {
+	int fd;		/* -1: free slot */
+	uint64_t id;
+	int err;
+} fail_tab[FK_FAIL_MAX] = { [0 ... FK_FAIL_MAX - 1] = { .fd = -1 } };
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void fk_fail_write(struct fk *fk, uint64_t id, int err)
+{
+	int i;
+
+	pthread_mutex_lock(&fail_lock);
+	for (i = 0; i < FK_FAIL_MAX && fail_tab[i].fd >= 0; i++)
+		;
+	if (i == FK_FAIL_MAX) {
+		fprintf(stderr, "# fk_fail_write: table full\n");
+		exit(99);
+	}
+	fail_tab[i].fd = fk->sfd;
+	fail_tab[i].id = id;
+	fail_tab[i].err = err;
+	pthread_mutex_unlock(&fail_lock);
+}
+
+int fk_fail_pending(struct fk *fk)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&fail_lock);
+	for (i = 0; i < FK_FAIL_MAX; i++)
+		n += fail_tab[i].fd == fk->sfd;
+	pthread_mutex_unlock(&fail_lock);
+	return n;
+}
+
+/* The first armed failure matching this write, consumed; 0 if none. */
+static int take_failure(int fd, const void *buf, size_t len)
+{
+	const struct guse_msg_header *h = buf;
+	uint64_t id = 0;
+	int i, err = 0;
+
+	if (len >= sizeof(*h))
+		id = le64toh(h->id);
+	pthread_mutex_lock(&fail_lock);
+	for (i = 0; i < FK_FAIL_MAX; i++) {
+		if (fail_tab[i].fd == fd && fail_tab[i].fd >= 0 &&
+		    (!fail_tab[i].id || fail_tab[i].id == id)) {
+			err = fail_tab[i].err;
+			fail_tab[i].fd = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fail_lock);
+	return err;
+}
+
+/* Interposes on libc's write() for the whole program, libguse included
+ * (exported although the tests are built with -fvisibility=hidden). */
+__attribute__((visibility("default")))
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	int err = take_failure(fd, buf, len);
+
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return syscall(SYS_write, fd, buf, len);
+}
 
 void fk_open(struct fk *fk)
 {
@@ -28,6 +102,13 @@ void fk_open(struct fk *fk)
 
 void fk_close(struct fk *fk)
 {
+	int i;
+
+	pthread_mutex_lock(&fail_lock);
+	for (i = 0; i < FK_FAIL_MAX; i++)
+		if (fail_tab[i].fd == fk->sfd)
+			fail_tab[i].fd = -1;
+	pthread_mutex_unlock(&fail_lock);
 	if (fk->kfd >= 0)
 		close(fk->kfd);
 	fk->kfd = -1;

@@ -43,7 +43,8 @@ struct fk {
 
 /* Open the socketpair. */
 void fk_open(struct fk *fk);
-/* Close the kernel end (the server end belongs to the chip). */
+/* Close the kernel end (the server end belongs to the chip) and disarm the
+ * write failures of the server end. */
 void fk_close(struct fk *fk);
 
 /* Send a message with an arbitrary header.  len 0: computed. */
@@ -55,6 +56,19 @@ void fk_send(struct fk *fk, uint16_t op, uint64_t id, const void *payload,
 /* Queue a READY for @num_lines lines. */
 void fk_send_ready(struct fk *fk, unsigned int num_lines, const char *chip,
 		   const char *dev);
+
+/*
+ * Make the next write() of the server end of @fk that carries request id
+ * @id (0: the next message of any id, e.g. SET_INPUTS) fail with @err
+ * instead of reaching the fake kernel, as the real kernel fails a reply to a
+ * request that timed out with ENOENT.  The write() of the test program
+ * interposes on libc's for the library, so only writes to fk->sfd are
+ * affected.  At most FK_FAIL_MAX failures are armed at a time.
+ */
+#define FK_FAIL_MAX 16
+void fk_fail_write(struct fk *fk, uint64_t id, int err);
+/* Number of failures armed on @fk and not yet used. */
+int fk_fail_pending(struct fk *fk);
 
 /* Read one message within @timeout_ms; returns its length, -1 if none. */
 int fk_recv(struct fk *fk, void *buf, size_t size, int timeout_ms);

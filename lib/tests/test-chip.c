@@ -950,8 +950,7 @@ static void test_set_inputs(void)
 	n = pl_bitmap(bm, 2, em, em);
 	fk_expect(&fk, GUSE_OP_SET_INPUTS, 0, 0, bm, n);
 
-	/* the level is tracked before the write: a GET_VALUES answered right
-	 * after sees it */
+	/* a GET_VALUES answered after the injection sees the level */
 	m[0] = 0;
 	m[1] = 1ULL << 5;
 	n = pl_bitmap(bm, 2, m, NULL);
