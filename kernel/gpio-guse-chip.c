@@ -16,12 +16,14 @@
 #include <linux/gpio/driver.h>
 #include <linux/idr.h>
 #include <linux/kernel.h>
+#include <linux/kref.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/pinctrl/pinconf-generic.h>
 #include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -39,6 +41,8 @@ MODULE_PARM_DESC(max_chips, "Most guse chips at the same time (default 4096)");
 
 static DEFINE_IDA(guse_gpio_ida);
 static atomic_t guse_gpio_count = ATOMIC_INIT(0);
+/* chip releases and delayed removals; drained before the module goes */
+static struct workqueue_struct *guse_gpio_wq;
 
 static struct class guse_class = {
 	.name = "guse",
@@ -71,7 +75,7 @@ void guse_gpio_leave(struct guse_gpio *chip)
 static void guse_gpio_schedule_removal(struct guse_gpio *chip)
 {
 	if (bitmap_empty(chip->requested, chip->gc.ngpio))
-		schedule_delayed_work(&chip->remove_work, HZ / 10);
+		queue_delayed_work(guse_gpio_wq, &chip->remove_work, HZ / 10);
 }
 
 int guse_gpio_call(struct guse_gpio *chip, u16 opcode, const void *in,
@@ -111,6 +115,17 @@ static void guse_gpio_set_is_output(struct guse_gpio *chip, unsigned int line,
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 }
 
+/*
+ * Lifecycle messages always reach the server: FREE is sent without waiting,
+ * never dropped for a full request table or a timeout.
+ */
+static void guse_gpio_send_free(struct guse_gpio *chip, unsigned int line)
+{
+	struct guse_line msg = { .line = cpu_to_le32(line) };
+
+	guse_conn_send(chip->conn, GUSE_OP_FREE, &msg, sizeof(msg));
+}
+
 static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
@@ -128,6 +143,9 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 				     NULL, 0);
 		if (ret)
 			clear_bit(offset, chip->consumer_pending);
+		/* the server may have seen it: undo what it may have done */
+		if (ret == -ETIMEDOUT || ret == -EINTR)
+			guse_gpio_send_free(chip, offset);
 	}
 	if (!ret)
 		set_bit(offset, chip->requested);
@@ -138,7 +156,6 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
-	struct guse_line msg = { .line = cpu_to_le32(offset) };
 
 	clear_bit(offset, chip->requested);
 	if (!guse_gpio_enter(chip)) {
@@ -152,7 +169,7 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
 		guse_gpio_flush_consumer(chip, offset);
 		clear_bit(offset, chip->consumer_pending);
-		guse_gpio_call(chip, GUSE_OP_FREE, &msg, sizeof(msg), NULL, 0);
+		guse_gpio_send_free(chip, offset);
 	}
 	guse_gpio_leave(chip);
 }
@@ -580,6 +597,7 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 
 static void guse_gpio_free_chip(struct guse_gpio *chip)
 {
+	/* the connection was gone, or never there */
 	bitmap_free(chip->requested);
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
@@ -617,19 +635,49 @@ guse_gpio_names_fwnode(const char (*names)[GUSE_NAME_SIZE], unsigned int num)
 	return fwnode;
 }
 
+/* The release of the last reference (see struct guse_gpio). */
+static void guse_gpio_free_work(struct work_struct *work)
+{
+	struct guse_gpio *chip = container_of(work, struct guse_gpio,
+					      free_work);
+
+	guse_gpio_irq_cleanup(chip);
+	ida_free(&guse_gpio_ida, chip->id);
+	atomic_dec(&guse_gpio_count);
+	guse_gpio_free_chip(chip);
+}
+
+static void guse_gpio_release(struct kref *ref)
+{
+	struct guse_gpio *chip = container_of(ref, struct guse_gpio, ref);
+
+	queue_work(guse_gpio_wq, &chip->free_work);
+}
+
+void guse_gpio_ref(struct guse_gpio *chip)
+{
+	kref_get(&chip->ref);
+}
+
+void guse_gpio_unref(struct guse_gpio *chip)
+{
+	kref_put(&chip->ref, guse_gpio_release);
+}
+
 static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 					 unsigned int num_lines)
 {
 	const char (*names)[GUSE_NAME_SIZE] = (const void *)(cr + 1);
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT;
 	struct guse_gpio *chip;
 
-	chip = kzalloc(sizeof(*chip), GFP_KERNEL);
+	chip = kzalloc(sizeof(*chip), gfp);
 	if (!chip)
 		return NULL;
-	chip->requested = bitmap_zalloc(num_lines, GFP_KERNEL);
-	chip->consumer_pending = bitmap_zalloc(num_lines, GFP_KERNEL);
-	chip->is_output = bitmap_zalloc(num_lines, GFP_KERNEL);
-	chip->levels = bitmap_zalloc(num_lines, GFP_KERNEL);
+	chip->requested = bitmap_zalloc(num_lines, gfp);
+	chip->consumer_pending = bitmap_zalloc(num_lines, gfp);
+	chip->is_output = bitmap_zalloc(num_lines, gfp);
+	chip->levels = bitmap_zalloc(num_lines, gfp);
 	if (!chip->requested || !chip->consumer_pending || !chip->is_output ||
 	    !chip->levels)
 		goto err;
@@ -639,12 +687,13 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 			goto err;
 	}
 	strscpy(chip->label, cr->label, sizeof(chip->label));
+	kref_init(&chip->ref);
+	INIT_WORK(&chip->free_work, guse_gpio_free_work);
 	atomic_set(&chip->active, 0);
 	init_waitqueue_head(&chip->drain);
 	raw_spin_lock_init(&chip->state_lock);
 	mutex_init(&chip->irq_bus_lock);
 	INIT_LIST_HEAD(&chip->zombie_node);
-	mutex_init(&chip->irq_config_lock);
 	mutex_init(&chip->inject_lock);
 	return chip;
 err:
@@ -688,17 +737,16 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 static LIST_HEAD(guse_gpio_zombies);
 static DEFINE_MUTEX(guse_gpio_zombies_lock);
 
-/* Removes a chip whose server is gone and frees it. */
+/*
+ * Removes a chip whose server is gone; the interrupts consumers still hold
+ * keep the rest of it until they are freed.
+ */
 static void guse_gpio_remove(struct guse_gpio *chip)
 {
-	guse_gpio_irq_free_remaining(chip);
 	gpiochip_remove(&chip->gc);
-	guse_gpio_irq_cleanup(chip, true);
 	put_device(chip->gpio_dev);
 	device_unregister(chip->dev);
-	ida_free(&guse_gpio_ida, chip->id);
-	atomic_dec(&guse_gpio_count);
-	guse_gpio_free_chip(chip);
+	guse_gpio_unref(chip);
 }
 
 /*
@@ -819,20 +867,20 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	WRITE_ONCE(chip->registering, true);
 	ret = gpiochip_add_data(gc, chip);
 	WRITE_ONCE(chip->registering, false);
-	if (ret) {
-		guse_gpio_irq_stop(chip);
-		guse_gpio_irq_cleanup(chip, false);
-		goto err_dev;
-	}
-	guse_gpio_irq_registered(chip);
+	if (ret)
+		goto err_irq;
 
 	ret = guse_gpio_post_ready(chip);
 	if (ret) {
+		/* consumers may have queued requests already */
+		guse_conn_abort(conn);
 		guse_gpio_teardown(chip);
 		return ret;
 	}
 	return 0;
 
+err_irq:
+	guse_gpio_irq_cleanup(chip);
 err_dev:
 	device_unregister(chip->dev);
 err_ida:
@@ -875,12 +923,20 @@ static int __init guse_gpio_init(void)
 
 	if (!max_lines || max_lines > GUSE_LINES_MAX)
 		max_lines = GUSE_LINES_MAX;
+	guse_gpio_wq = alloc_workqueue("guse-gpio", WQ_UNBOUND, 0);
+	if (!guse_gpio_wq)
+		return -ENOMEM;
 	ret = class_register(&guse_class);
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = guse_register_frontend(&guse_gpio_frontend);
 	if (ret)
-		class_unregister(&guse_class);
+		goto err_class;
+	return 0;
+err_class:
+	class_unregister(&guse_class);
+err_wq:
+	destroy_workqueue(guse_gpio_wq);
 	return ret;
 }
 module_init(guse_gpio_init);
@@ -909,6 +965,8 @@ static void __exit guse_gpio_exit(void)
 	guse_unregister_frontend(&guse_gpio_frontend);
 	/* the module is unpinned: no zombie has a requested line */
 	guse_gpio_remove_zombies();
+	/* removals that were running, and the releases they queued */
+	destroy_workqueue(guse_gpio_wq);
 	class_unregister(&guse_class);
 	ida_destroy(&guse_gpio_ida);
 }

@@ -6,28 +6,34 @@
  * Interrupts are raised with generic_handle_domain_irq_safe(), so consumers
  * may use hard-irq handlers (gpiolib's software debounce does).  The
  * sleeping part of interrupt configuration (telling the server) happens in
- * irq_bus_sync_unlock, as in gpio-virtio.
+ * irq_bus_sync_unlock, as in gpio-virtio, and never waits for the server.
  *
- * The domain is created here rather than by GPIOLIB_IRQCHIP, so that the
- * driver decides what happens to interrupts consumers still hold when the
- * server dies: they are freed (guse_gpio_irq_free_remaining()) before
- * gpiochip_remove() disposes of the mappings.  gpiolib does the same itself
- * from 6.10 on; older gpiolib disposes of mappings with handlers attached,
- * which leaks their /proc/irq entries with a WARNING.
+ * The domain is created and owned here rather than by GPIOLIB_IRQCHIP, so
+ * that it outlives the gpio_chip: when the server dies, the interrupts
+ * consumers hold stay theirs until they free them.  Freeing them behind
+ * their owners' backs (as gpiolib does in gpiochip_remove() from 6.10 on)
+ * races with owners inside request_threaded_irq(), which then wait forever
+ * for an irq thread that was stopped, and makes the owners' own free_irq()
+ * hit whatever interrupt reused the number.  Every held interrupt pins the
+ * chip (guse_gpio_ref()); the last one lets guse_gpio_irq_cleanup() dispose
+ * of the mappings and the domain.
  */
 #include <linux/bitmap.h>
+#include <linux/device.h>
 #include <linux/gpio/driver.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
 #include <linux/irqdesc.h>
 #include <linux/irqdomain.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include <linux/guse.h>
 
 #include "gpio-guse.h"
+#include "guse-transport.h"
 
 /* irq_sent: bit 8 says "enabled" above the GUSE_IRQ_TYPE_* value */
 #define GUSE_IRQ_SENT_ENABLED	BIT(8)
@@ -60,6 +66,10 @@ static void guse_gpio_irq_ack(struct irq_data *d)
 	/* nothing latches: the edge was consumed when it was raised */
 }
 
+/*
+ * gpiolib's descriptor flags are only touched while the chip is registered:
+ * @irq_gone is set (under state_lock) before gpiochip_remove().
+ */
 static void guse_gpio_irq_mask(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
@@ -68,8 +78,9 @@ static void guse_gpio_irq_mask(struct irq_data *d)
 
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__clear_bit(hwirq, chip->irq_unmasked);
+	if (!chip->irq_gone)
+		gpiochip_disable_irq(&chip->gc, hwirq);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
-	gpiochip_disable_irq(&chip->gc, hwirq);
 }
 
 static void guse_gpio_irq_unmask(struct irq_data *d)
@@ -79,8 +90,9 @@ static void guse_gpio_irq_unmask(struct irq_data *d)
 	unsigned long flags;
 	bool raise = false;
 
-	gpiochip_enable_irq(&chip->gc, hwirq);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	if (!chip->irq_gone)
+		gpiochip_enable_irq(&chip->gc, hwirq);
 	__set_bit(hwirq, chip->irq_unmasked);
 	/* a level interrupt stays asserted while its level is active */
 	if (!chip->irq_dead && guse_gpio_level_active(chip, hwirq)) {
@@ -148,10 +160,12 @@ static u32 guse_gpio_irq_type_to_guse(unsigned int type)
 /*
  * Tells the server what changed in the interrupt setup of one line: its
  * trigger and whether it is enabled (requested and not disabled; transient
- * masking by the flow handlers is not reported).  The bus lock is dropped
- * first: an interrupt thread finishing a oneshot handler takes it, and
- * the server may be waiting for that thread (SET_INPUTS) while we would
- * wait for the server.
+ * masking by the flow handlers is not reported).  Runs for every bus lock
+ * section, including each oneshot handler's finalize in an irq thread, so
+ * it never waits for the server (which may itself be waiting for that
+ * thread in SET_INPUTS): the message is sent without waiting for its
+ * answer, under the bus lock, which keeps the messages of one chip in the
+ * order of the changes.
  */
 static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 {
@@ -161,12 +175,10 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 	unsigned long flags;
 	u16 state;
 
-	mutex_unlock(&chip->irq_bus_lock);
 	if (!(chip->features & GUSE_CREATE_F_IRQ_CONFIG) ||
 	    !guse_gpio_enter(chip))
-		return;
+		goto out;
 
-	mutex_lock(&chip->irq_config_lock);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	state = guse_gpio_irq_type_to_guse(chip->irq_type[hwirq]);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
@@ -177,26 +189,51 @@ static void guse_gpio_irq_bus_sync_unlock(struct irq_data *d)
 		msg.type = cpu_to_le32(state & 0xff);
 		msg.flags = cpu_to_le32(state & GUSE_IRQ_SENT_ENABLED ?
 					GUSE_IRQ_F_ENABLED : 0);
-		if (!guse_gpio_call(chip, GUSE_OP_IRQ_CONFIG, &msg,
-				    sizeof(msg), NULL, 0))
+		if (!guse_conn_send(chip->conn, GUSE_OP_IRQ_CONFIG, &msg,
+				    sizeof(msg)))
 			chip->irq_sent[hwirq] = state;
 	}
-	mutex_unlock(&chip->irq_config_lock);
 	guse_gpio_leave(chip);
+out:
+	mutex_unlock(&chip->irq_bus_lock);
 }
 
+/* A consumer's interrupt pins the chip and the module until it is freed. */
 static int guse_gpio_irq_reqres(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
+	irq_hw_number_t hwirq = irqd_to_hwirq(d);
+	unsigned long flags;
+	int ret;
 
-	return gpiochip_reqres_irq(&chip->gc, irqd_to_hwirq(d));
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	ret = chip->irq_gone ? -ENODEV : gpiochip_lock_as_irq(&chip->gc, hwirq);
+	if (!ret) {
+		__set_bit(hwirq, chip->irq_used);
+		guse_gpio_ref(chip);
+	}
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+	if (ret)
+		module_put(THIS_MODULE);
+	return ret;
 }
 
 static void guse_gpio_irq_relres(struct irq_data *d)
 {
 	struct guse_gpio *chip = irqd_to_guse_gpio(d);
+	irq_hw_number_t hwirq = irqd_to_hwirq(d);
+	unsigned long flags;
 
-	gpiochip_relres_irq(&chip->gc, irqd_to_hwirq(d));
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	if (!chip->irq_gone)
+		gpiochip_unlock_as_irq(&chip->gc, hwirq);
+	__clear_bit(hwirq, chip->irq_used);
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+	/* the release waits for this free_irq() to leave the descriptor */
+	guse_gpio_unref(chip);
+	module_put(THIS_MODULE);
 }
 
 static const struct irq_chip guse_gpio_irq_chip = {
@@ -267,92 +304,81 @@ static void guse_gpio_irq_work(struct irq_work *work)
 		generic_handle_domain_irq_safe(chip->irq_domain, line);
 }
 
-void guse_gpio_irq_registered(struct guse_gpio *chip)
-{
-	/*
-	 * From now on gpiolib disposes of the mappings and removes the domain
-	 * in gpiochip_remove().  Not set earlier: a failing
-	 * gpiochip_add_data() may or may not have removed it then.
-	 */
-	chip->gc.irq.domain = chip->irq_domain;
-}
-
-void guse_gpio_irq_free_remaining(struct guse_gpio *chip)
-{
-	struct irq_data *data;
-	struct irq_desc *desc;
-	unsigned int line, virq;
-	bool has_action;
-	void *cookie;
-
-	for (line = 0; line < chip->gc.ngpio; line++) {
-		virq = irq_find_mapping(chip->irq_domain, line);
-		data = virq ? irq_get_irq_data(virq) : NULL;
-		if (!data)
-			continue;
-		desc = irq_data_to_desc(data);
-		for (;;) {
-			/* the action cannot go while we read its cookie */
-			mutex_lock(&desc->request_mutex);
-			has_action = irq_desc_has_action(desc);
-			cookie = has_action ? desc->action->dev_id : NULL;
-			mutex_unlock(&desc->request_mutex);
-			if (!has_action)
-				break;
-			free_irq(virq, cookie);
-		}
-	}
-}
-
 int guse_gpio_irq_init(struct guse_gpio *chip)
 {
 	unsigned int n = chip->gc.ngpio;
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT;
 
-	chip->irq_unmasked = bitmap_zalloc(n, GFP_KERNEL);
-	chip->irq_pending_level = bitmap_zalloc(n, GFP_KERNEL);
-	chip->irq_unsynced = bitmap_zalloc(n, GFP_KERNEL);
-	chip->irq_type = kcalloc(n, sizeof(*chip->irq_type), GFP_KERNEL);
-	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), GFP_KERNEL);
-	if (!chip->irq_unmasked || !chip->irq_pending_level ||
-	    !chip->irq_unsynced ||
-	    !chip->irq_type || !chip->irq_sent) {
-		guse_gpio_irq_cleanup(chip, false);
-		return -ENOMEM;
-	}
+	chip->irq_unmasked = bitmap_zalloc(n, gfp);
+	chip->irq_pending_level = bitmap_zalloc(n, gfp);
+	chip->irq_unsynced = bitmap_zalloc(n, gfp);
+	chip->irq_used = bitmap_zalloc(n, gfp);
+	chip->irq_type = kcalloc(n, sizeof(*chip->irq_type), gfp);
+	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), gfp);
 	init_irq_work(&chip->irq_work, guse_gpio_irq_work);
+	if (!chip->irq_unmasked || !chip->irq_pending_level ||
+	    !chip->irq_unsynced || !chip->irq_used ||
+	    !chip->irq_type || !chip->irq_sent)
+		goto err;
 
-	chip->irq_fwnode = irq_domain_alloc_named_fwnode(chip->label);
-	if (!chip->irq_fwnode) {
-		guse_gpio_irq_cleanup(chip, false);
-		return -ENOMEM;
-	}
+	/* named by the device (guseN), unique, unlike the user's label */
+	chip->irq_fwnode = irq_domain_alloc_named_fwnode(dev_name(chip->dev));
+	if (!chip->irq_fwnode)
+		goto err;
 	chip->irq_domain = irq_domain_create_linear(chip->irq_fwnode, n,
 						    &guse_gpio_irq_domain_ops,
 						    chip);
-	if (!chip->irq_domain) {
-		guse_gpio_irq_cleanup(chip, false);
-		return -ENOMEM;
-	}
+	if (!chip->irq_domain)
+		goto err;
 	chip->gc.to_irq = guse_gpio_to_irq;
 	return 0;
+err:
+	guse_gpio_irq_cleanup(chip);
+	return -ENOMEM;
 }
 
 void guse_gpio_irq_stop(struct guse_gpio *chip)
 {
 	unsigned long flags;
+	unsigned int line;
 
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	chip->irq_dead = true;
+	chip->irq_gone = true;
+	for_each_set_bit(line, chip->irq_used, chip->gc.ngpio)
+		gpiochip_unlock_as_irq(&chip->gc, line);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 	irq_work_sync(&chip->irq_work);
 }
 
-void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered)
+void guse_gpio_irq_cleanup(struct guse_gpio *chip)
 {
+	struct irq_data *data;
+	struct irq_desc *desc;
+	unsigned int line, virq;
+
 	/* an unmask racing with guse_gpio_irq_stop() may have queued it */
 	irq_work_sync(&chip->irq_work);
-	if (chip->irq_domain && !registered)
+	if (chip->irq_domain) {
+		for (line = 0; line < chip->gc.ngpio; line++) {
+			virq = irq_find_mapping(chip->irq_domain, line);
+			if (!virq)
+				continue;
+			/*
+			 * The free_irq() that dropped the last reference holds
+			 * request_mutex until it is done with the descriptor.
+			 */
+			data = irq_get_irq_data(virq);
+			desc = data ? irq_data_to_desc(data) : NULL;
+			if (desc) {
+				mutex_lock(&desc->request_mutex);
+				WARN_ON_ONCE(irq_desc_has_action(desc));
+				mutex_unlock(&desc->request_mutex);
+			}
+			irq_dispose_mapping(virq);
+		}
 		irq_domain_remove(chip->irq_domain);
+	}
 	if (chip->irq_fwnode)
 		irq_domain_free_fwnode(chip->irq_fwnode);
 	chip->irq_domain = NULL;
@@ -360,11 +386,13 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered)
 	bitmap_free(chip->irq_unmasked);
 	bitmap_free(chip->irq_pending_level);
 	bitmap_free(chip->irq_unsynced);
+	bitmap_free(chip->irq_used);
 	kfree(chip->irq_type);
 	kfree(chip->irq_sent);
 	chip->irq_unmasked = NULL;
 	chip->irq_pending_level = NULL;
 	chip->irq_unsynced = NULL;
+	chip->irq_used = NULL;
 	chip->irq_type = NULL;
 	chip->irq_sent = NULL;
 }

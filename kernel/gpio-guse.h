@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/gpio/driver.h>
 #include <linux/irq_work.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -25,6 +26,16 @@ struct irq_domain;
 
 /**
  * struct guse_gpio - one chip served by one userspace server
+ *
+ * Created by the server's CREATE.  References: the connection's, dropped
+ * once the server is gone and the gpio_chip removed, and one per interrupt
+ * a consumer holds (from irq_request_resources to irq_release_resources),
+ * so that the irq domain and its mappings outlive every interrupt a consumer
+ * still owns.  The last reference frees the chip from a work item
+ * (guse_gpio_unref()).
+ *
+ * @ref: see above
+ * @free_work: frees the chip after the last reference
  * @gc: the gpiolib chip
  * @conn: transport connection to the server
  * @dev: the class device /sys/class/guse/guseN, parent of the gpiochip
@@ -47,15 +58,18 @@ struct irq_domain;
  * @requested: lines gpiolib requested from us and did not free yet
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
- * @state_lock: protects @is_output, @levels and the interrupt state below
+ * @state_lock: protects @is_output, @levels and the interrupt state below,
+ *	except where another lock is named
  * @is_output: lines the server reported or set as outputs
  * @levels: input levels the server injected
  * @irq_bus_lock: the irq_chip bus lock (slow, sleeping part of irq setup)
- * @irq_config_lock: serializes IRQ_CONFIG messages and @irq_sent
  * @irq_unmasked: lines whose interrupt is unmasked
  * @irq_type: IRQ_TYPE_* of each line's interrupt
+ * @irq_used: lines whose interrupt a consumer holds (resources requested)
+ * @irq_gone: the chip is being removed: gpiolib's descriptors are no longer
+ *	told about interrupts, and no interrupt can be requested
  * @irq_sent: interrupt state last reported to the server, per line: type
- *	in bits 0-7, GUSE_IRQ_F_ENABLED in bit 8
+ *	in bits 0-7, GUSE_IRQ_F_ENABLED in bit 8; protected by @irq_bus_lock
  * @irq_work: raises @irq_pending_level from hard interrupt context
  * @irq_pending_level: level-triggered lines to raise again on unmask
  * @irq_dead: the chip is going away: raise nothing any more
@@ -65,6 +79,8 @@ struct irq_domain;
  * @irq_domain: the chip's interrupts, one per line
  */
 struct guse_gpio {
+	struct kref ref;
+	struct work_struct free_work;
 	struct gpio_chip gc;
 	struct guse_conn *conn;
 	struct device *dev;
@@ -91,9 +107,10 @@ struct guse_gpio {
 	unsigned long *levels;
 
 	struct mutex irq_bus_lock;	/* see the kernel-doc above */
-	struct mutex irq_config_lock;	/* see the kernel-doc above */
 	unsigned long *irq_unmasked;
 	u8 *irq_type;
+	unsigned long *irq_used;
+	bool irq_gone;
 	u16 *irq_sent;
 	struct irq_work irq_work;
 	unsigned long *irq_pending_level;
@@ -103,6 +120,22 @@ struct guse_gpio {
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
 };
+
+/**
+ * guse_gpio_ref() - take a reference on a chip
+ * @chip: the chip
+ */
+void guse_gpio_ref(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_unref() - drop a reference on a chip
+ * @chip: the chip
+ *
+ * The last reference queues the chip's release, which waits for every
+ * interrupt descriptor of the chip to be unused, disposes of the mappings
+ * and the domain and frees the chip.  Safe from irq_release_resources.
+ */
+void guse_gpio_unref(struct guse_gpio *chip);
 
 /**
  * guse_gpio_enter() - start a callback that may talk to the server
@@ -141,35 +174,26 @@ int guse_gpio_call(struct guse_gpio *chip, u16 opcode, const void *in,
 int guse_gpio_irq_init(struct guse_gpio *chip);
 
 /**
- * guse_gpio_irq_stop() - stop raising interrupts
- * @chip: the chip, before gpiochip_remove()
+ * guse_gpio_irq_stop() - stop raising interrupts and detach them from gpiolib
+ * @chip: the chip of a server that is gone, before gpiochip_remove()
  *
- * Waits for interrupts being raised to finish.
+ * Waits for interrupts being raised to finish.  Interrupts consumers hold
+ * stay theirs: they are not freed here (their owners free them, whenever
+ * they do), but gpiolib's descriptors no longer mark their lines as used
+ * for interrupts, so that gpiochip_remove() does not free them either.  New
+ * interrupt requests fail with -ENODEV.
  */
 void guse_gpio_irq_stop(struct guse_gpio *chip);
 
 /**
- * guse_gpio_irq_registered() - the chip was added to gpiolib
- * @chip: the chip, after gpiochip_add_data() succeeded
- */
-void guse_gpio_irq_registered(struct guse_gpio *chip);
-
-/**
- * guse_gpio_irq_free_remaining() - free the interrupts consumers still hold
- * @chip: the chip of a server that is gone, before gpiochip_remove()
- *
- * A consumer's own free_irq() afterwards finds no descriptor (the mappings
- * go in gpiochip_remove()) and does nothing.
- */
-void guse_gpio_irq_free_remaining(struct guse_gpio *chip);
-
-/**
  * guse_gpio_irq_cleanup() - free what guse_gpio_irq_init() allocated
- * @chip: the chip
- * @registered: gpiochip_add_data() succeeded, so gpiochip_remove() already
- *	removed the domain
+ * @chip: the chip, no longer registered with gpiolib and with no interrupt
+ *	held by a consumer
+ *
+ * Waits for the free_irq() that released the last interrupt to finish with
+ * each descriptor, then disposes of the mappings and removes the domain.
  */
-void guse_gpio_irq_cleanup(struct guse_gpio *chip, bool registered);
+void guse_gpio_irq_cleanup(struct guse_gpio *chip);
 
 /**
  * guse_gpio_set_inputs() - apply a GUSE_OP_SET_INPUTS notification

@@ -75,18 +75,53 @@ void guse_unregister_frontend(const struct guse_frontend *fe);
  *	-EINVAL and the request stays pending)
  * @timeout_ms: how long to wait for the reply
  *
- * May sleep.  A fatal signal ends the wait early.
+ * May sleep.  When the connection already has its maximum of requests in
+ * flight, waits for a free slot within the same timeout.  A signal ends the
+ * wait early.  A request that timed out before the server read it is taken
+ * off the queue; the server never sees it.  After a timeout, requests fail
+ * at once with -ETIMEDOUT for one more timeout period, unless the server
+ * reads or writes in the meantime, so that one consumer operation (several
+ * callbacks) waits for a silent server only once.
  *
  * Return: 0 when the server replied with success (and @out is filled);
  * the negated errno the server replied with (values 1..133 pass, 134 up to
  * MAX_ERRNO become -EIO; the transport rejects larger ones in write());
- * -ETIMEDOUT without a reply in time; -EINTR on a fatal signal; -ENODEV
- * when the server is gone; -EBUSY when the connection already has the
- * maximum number of requests in flight; -ENOMEM.
+ * -ETIMEDOUT without a reply in time; -EINTR on a signal; -ENODEV when the
+ * server is gone; -ENOMEM.
  */
 int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len,
 		   unsigned int timeout_ms);
+
+/**
+ * guse_conn_send() - send a request without waiting for its reply
+ * @conn: the connection
+ * @opcode: GUSE_OP_* of the request
+ * @in: request payload (without header)
+ * @in_len: size of @in
+ *
+ * For messages the server must always see (a line was released, an
+ * interrupt was reconfigured) from places that must not wait for it.  The
+ * request is an ordinary one for the server, which answers it; the answer is
+ * checked like any other and then dropped.  It does not count towards the
+ * in-flight limit, never times out and is dropped only when the server goes
+ * away.  May sleep (allocates with GFP_KERNEL), never waits for the server.
+ *
+ * Return: 0, -ENODEV when the server is gone, or -ENOMEM.
+ */
+int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len);
+
+/**
+ * guse_conn_abort() - fail everything queued while a CREATE fails
+ * @conn: the connection whose frontend create callback is failing
+ *
+ * For a create callback that fails after its device became visible:
+ * fails every waiting request with -ENODEV and drops every queued message;
+ * requests and messages sent until the callback returns fail with -ENODEV.
+ * Afterwards the connection is fresh again.
+ */
+void guse_conn_abort(struct guse_conn *conn);
 
 /**
  * guse_conn_post() - queue a message that the server must not answer

@@ -5,8 +5,9 @@
  *
  * One open file is one connection.  Kernel requests are queued, read by the
  * server one message per read(), and answered one message per write().  The
- * caller of guse_conn_call() sleeps until the reply, a timeout, a fatal
- * signal or the death of the server.
+ * caller of guse_conn_call() sleeps until the reply, a timeout, a signal or
+ * the death of the server; a request sent with guse_conn_send() has no
+ * waiter and stays until the server answers it or goes away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,13 +51,22 @@ enum guse_conn_state {
 
 /**
  * struct guse_conn - one open /dev/guse file
+ *
+ * Allocated by open(), freed by the release of the file, after the frontend's
+ * destroy callback returned.
+ *
  * @lock: protects everything below it except @create_lock's data
  * @queue: messages not read by the server yet
  * @sent: requests read by the server, waiting for their reply
  * @next_id: last request id handed out
- * @in_flight: requests queued or sent that expect a reply
+ * @in_flight: requests of guse_conn_call() queued or sent
  * @state: enum guse_conn_state
+ * @aborting: a failing CREATE is tearing its device down: new requests fail
+ * @stalled: a request timed out and the server has not read or written since
+ * @stalled_until: while @stalled, new requests fail at once until this time
+ *	(jiffies): one timeout per consumer operation, not one per callback
  * @readq: the server's readers and pollers
+ * @slotq: callers waiting for @in_flight to drop below the limit
  * @create_lock: serializes the CREATE message against itself
  * @fe: the frontend serving the device, set when @state is LIVE
  * @drvdata: frontend data
@@ -69,7 +79,11 @@ struct guse_conn {
 	u64 next_id;
 	unsigned int in_flight;
 	enum guse_conn_state state;
+	bool aborting;
+	bool stalled;
+	unsigned long stalled_until;
 	wait_queue_head_t readq;
+	wait_queue_head_t slotq;
 	struct mutex create_lock;	/* see the kernel-doc above */
 	const struct guse_frontend *fe;
 	void *drvdata;
@@ -78,10 +92,16 @@ struct guse_conn {
 
 /**
  * struct guse_req - one message from the kernel to the server
+ *
+ * Allocated by the sender; freed when its last reference goes: the waiter's
+ * (guse_conn_call()), or the lists' (guse_conn_post() and guse_conn_send()
+ * messages, which have no waiter), and a reader's while it copies it out.
+ *
  * @node: entry in guse_conn.queue or guse_conn.sent; empty once answered
- * @ref: the caller holds one reference, a reader copying it another
+ * @ref: see above
  * @done: completed when answered or failed
- * @noreply: posted with guse_conn_post(): owned by the queue, no waiter
+ * @noreply: posted with guse_conn_post(): owned by the queue, never answered
+ * @detached: sent with guse_conn_send(): answered, but nobody waits
  * @opcode: GUSE_OP_* (host order)
  * @id: request id (host order)
  * @error: result for the waiter
@@ -95,6 +115,7 @@ struct guse_req {
 	refcount_t ref;
 	struct completion done;
 	bool noreply;
+	bool detached;
 	u16 opcode;
 	u64 id;
 	int error;
@@ -169,13 +190,14 @@ static struct guse_req *guse_req_alloc(u16 opcode, const void *in,
 
 	if (len > GUSE_MSG_SIZE_MAX)
 		return ERR_PTR(-EINVAL);
-	req = kmalloc(sizeof(*req) + len, GFP_KERNEL);
+	req = kmalloc(sizeof(*req) + len, GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&req->node);
 	refcount_set(&req->ref, 1);
 	init_completion(&req->done);
 	req->noreply = false;
+	req->detached = false;
 	req->opcode = opcode;
 	req->id = 0;
 	req->error = 0;
@@ -200,7 +222,7 @@ static void guse_req_put(struct guse_req *req)
 static void guse_req_finish(struct guse_req *req, int error)
 {
 	list_del_init(&req->node);
-	if (req->noreply) {
+	if (req->noreply || req->detached) {
 		guse_req_put(req);
 		return;
 	}
@@ -208,10 +230,46 @@ static void guse_req_finish(struct guse_req *req, int error)
 	complete(&req->done);
 }
 
+/* Requests fail at once on a dead, aborting or stalled connection. */
+static int guse_conn_refuse(struct guse_conn *conn)
+{
+	if (conn->state == GUSE_CONN_DEAD || conn->aborting)
+		return -ENODEV;
+	if (conn->stalled && time_before(jiffies, conn->stalled_until))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* The server read or wrote: it is alive.  Called with conn->lock held. */
+static void guse_conn_unstall(struct guse_conn *conn)
+{
+	conn->stalled = false;
+}
+
+static bool guse_conn_slot_free(struct guse_conn *conn)
+{
+	bool ret;
+
+	spin_lock(&conn->lock);
+	ret = conn->in_flight < READ_ONCE(max_in_flight) ||
+	      guse_conn_refuse(conn);
+	spin_unlock(&conn->lock);
+	return ret;
+}
+
+/* Gives @req an id and queues it; called with conn->lock held. */
+static void guse_conn_queue(struct guse_conn *conn, struct guse_req *req)
+{
+	req->id = ++conn->next_id;
+	req->msg->id = cpu_to_le64(req->id);
+	list_add_tail(&req->node, &conn->queue);
+}
+
 int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len,
 		   unsigned int timeout_ms)
 {
+	unsigned long timeout = msecs_to_jiffies(timeout_ms);
 	struct guse_req *req;
 	long left;
 	int ret;
@@ -222,36 +280,96 @@ int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 	req->out = out;
 	req->out_len = out_len;
 
-	spin_lock(&conn->lock);
-	if (conn->state == GUSE_CONN_DEAD) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
-	if (conn->in_flight >= READ_ONCE(max_in_flight)) {
-		ret = -EBUSY;
-		goto out_unlock;
+	/* a full table is waited out, as uinput does, within the timeout */
+	for (;;) {
+		spin_lock(&conn->lock);
+		ret = guse_conn_refuse(conn);
+		if (ret)
+			goto out_unlock;
+		if (conn->in_flight < READ_ONCE(max_in_flight))
+			break;
+		spin_unlock(&conn->lock);
+		left = wait_event_interruptible_timeout(conn->slotq,
+							guse_conn_slot_free(conn),
+							timeout);
+		if (left < 0) {
+			ret = -EINTR;
+			goto out_put;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			goto out_put;
+		}
+		timeout = left;
 	}
 	conn->in_flight++;
-	req->id = ++conn->next_id;
-	req->msg->id = cpu_to_le64(req->id);
-	list_add_tail(&req->node, &conn->queue);
+	guse_conn_queue(conn, req);
 	spin_unlock(&conn->lock);
 	wake_up_interruptible(&conn->readq);
 
-	left = wait_for_completion_killable_timeout(&req->done,
-						    msecs_to_jiffies(timeout_ms));
+	left = wait_for_completion_interruptible_timeout(&req->done, timeout);
 
 	spin_lock(&conn->lock);
-	if (!list_empty(&req->node))
+	if (!list_empty(&req->node)) {
 		guse_req_finish(req, left < 0 ? -EINTR : -ETIMEDOUT);
+		if (!left) {
+			conn->stalled = true;
+			conn->stalled_until = jiffies +
+					      msecs_to_jiffies(timeout_ms);
+		}
+	}
 	conn->in_flight--;
 	ret = req->error;
+	spin_unlock(&conn->lock);
+	wake_up(&conn->slotq);
+	goto out_put;
 out_unlock:
 	spin_unlock(&conn->lock);
+out_put:
 	guse_req_put(req);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(guse_conn_call);
+
+int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len)
+{
+	struct guse_req *req;
+	int ret;
+
+	req = guse_req_alloc(opcode, in, in_len);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->detached = true;
+
+	spin_lock(&conn->lock);
+	ret = conn->state == GUSE_CONN_DEAD || conn->aborting ? -ENODEV : 0;
+	if (!ret)
+		guse_conn_queue(conn, req);
+	spin_unlock(&conn->lock);
+	if (ret) {
+		guse_req_put(req);
+		return ret;
+	}
+	wake_up_interruptible(&conn->readq);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(guse_conn_send);
+
+void guse_conn_abort(struct guse_conn *conn)
+{
+	struct guse_req *req, *tmp;
+
+	spin_lock(&conn->lock);
+	conn->aborting = true;
+	list_for_each_entry_safe(req, tmp, &conn->queue, node)
+		guse_req_finish(req, -ENODEV);
+	list_for_each_entry_safe(req, tmp, &conn->sent, node)
+		guse_req_finish(req, -ENODEV);
+	spin_unlock(&conn->lock);
+	wake_up_all(&conn->slotq);
+}
+EXPORT_SYMBOL_GPL(guse_conn_abort);
 
 int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, bool first)
@@ -265,7 +383,7 @@ int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 	req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
 
 	spin_lock(&conn->lock);
-	if (conn->state == GUSE_CONN_DEAD) {
+	if (conn->state == GUSE_CONN_DEAD || conn->aborting) {
 		spin_unlock(&conn->lock);
 		guse_req_put(req);
 		return -ENODEV;
@@ -284,13 +402,14 @@ static int guse_open(struct inode *inode, struct file *file)
 {
 	struct guse_conn *conn;
 
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
 	if (!conn)
 		return -ENOMEM;
 	spin_lock_init(&conn->lock);
 	INIT_LIST_HEAD(&conn->queue);
 	INIT_LIST_HEAD(&conn->sent);
 	init_waitqueue_head(&conn->readq);
+	init_waitqueue_head(&conn->slotq);
 	mutex_init(&conn->create_lock);
 	conn->state = GUSE_CONN_NEW;
 	conn->server = get_pid(task_tgid(current));
@@ -313,6 +432,7 @@ static int guse_release(struct inode *inode, struct file *file)
 		guse_req_finish(req, -ENODEV);
 	spin_unlock(&conn->lock);
 	wake_up_interruptible_all(&conn->readq);
+	wake_up_all(&conn->slotq);
 
 	if (live) {
 		conn->fe->destroy(conn);
@@ -359,6 +479,7 @@ static ssize_t guse_read(struct file *file, char __user *buf, size_t count,
 		spin_unlock(&conn->lock);
 		return -EINVAL;
 	}
+	guse_conn_unstall(conn);
 	if (req->noreply) {
 		/* the reader now owns the queue's reference */
 		list_del_init(&req->node);
@@ -400,6 +521,10 @@ static int guse_conn_reply(struct guse_conn *conn,
 		return -EINVAL;
 
 	spin_lock(&conn->lock);
+	/* replies before CREATE are malformed, not late */
+	if (conn->state == GUSE_CONN_NEW && list_empty(&conn->sent))
+		ret = -EINVAL;
+	guse_conn_unstall(conn);
 	list_for_each_entry(req, &conn->sent, node) {
 		if (req->id != id)
 			continue;
@@ -442,6 +567,10 @@ static int guse_conn_create(struct guse_conn *conn, const void *payload,
 	conn->fe = fe;
 	ret = fe->create(conn, payload, len);
 	if (ret) {
+		/* after guse_conn_abort() the connection is fresh again */
+		spin_lock(&conn->lock);
+		conn->aborting = false;
+		spin_unlock(&conn->lock);
 		conn->fe = NULL;
 		module_put(fe->owner);
 		goto out_unlock;
@@ -465,12 +594,12 @@ static int guse_conn_message(struct guse_conn *conn, const void *msg,
 
 	if (le32_to_cpu(hdr->len) != count || hdr->flags || hdr->reserved)
 		return -EINVAL;
-	if (hdr->id) {
-		/* pairs with the release in guse_conn_create() */
-		if (smp_load_acquire(&conn->state) != GUSE_CONN_LIVE)
-			return -EINVAL;
+	/*
+	 * Replies need no device: a second server thread may answer what it
+	 * read between READY and the end of CREATE.
+	 */
+	if (hdr->id)
 		return guse_conn_reply(conn, hdr, payload, len);
-	}
 	if (hdr->error)
 		return -EINVAL;
 	if (opcode == GUSE_OP_CREATE)
@@ -492,7 +621,7 @@ static ssize_t guse_write(struct file *file, const char __user *buf,
 	if (count < sizeof(struct guse_msg_header) || count > GUSE_MSG_SIZE_MAX)
 		return -EINVAL;
 	if (count > sizeof(small)) {
-		msg = kvmalloc(count, GFP_KERNEL);
+		msg = kvmalloc(count, GFP_KERNEL_ACCOUNT);
 		if (!msg)
 			return -ENOMEM;
 	}

@@ -97,7 +97,7 @@ int main(void)
 	struct raw_seen s0, s;
 	struct pollfd pfd;
 	char num[16], path[128], c1, c2;
-	int ret, vfd, p1, p2, p3;
+	int ret, vfd, p1, p2, p3, deadline;
 	struct stat st;
 
 	ktap_plan(NUM_TESTS);
@@ -150,7 +150,13 @@ int main(void)
 
 	s0 = s;
 	ret = sysfs_write("edge", "both");
-	raw_server_seen(&srv, &s);
+	/* IRQ_CONFIG is sent without waiting for the server's answer */
+	deadline = raw_now_ms() + 5000;
+	do
+		raw_server_seen(&srv, &s);
+	while (!(s.last_irq_type == GUSE_IRQ_TYPE_EDGE_BOTH &&
+		 (s.last_irq_flags & GUSE_IRQ_F_ENABLED)) &&
+	       raw_now_ms() < deadline && !usleep(5000));
 	ktap_test(!ret && s.irq_configs > s0.irq_configs &&
 		  s.last_irq_line == LINE &&
 		  s.last_irq_type == GUSE_IRQ_TYPE_EDGE_BOTH &&
@@ -195,7 +201,11 @@ int main(void)
 	sysfs_write("edge", "none");
 	s0 = s;
 	ret = sysfs_write("/sys/class/gpio/unexport", num);
-	raw_server_seen(&srv, &s);
+	/* so is FREE */
+	deadline = raw_now_ms() + 5000;
+	do
+		raw_server_seen(&srv, &s);
+	while (s.frees == s0.frees && raw_now_ms() < deadline && !usleep(5000));
 	ktap_test(!ret && !exported() && s.frees == s0.frees + 1,
 		  "unexport removes gpio%d and the server sees FREE", gpio_nr);
 
