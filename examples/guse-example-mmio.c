@@ -98,6 +98,7 @@ static void pin_drive(unsigned int pin, int value)
 
 static void post(struct guse_request *req)
 {
+	guse_request_defer(req);	/* answered later by the CPU thread */
 	pthread_mutex_lock(&soc.lock);
 	if (soc.mbox_len < sizeof(soc.mbox) / sizeof(soc.mbox[0])) {
 		soc.mbox[soc.mbox_len++] = req;
@@ -215,7 +216,12 @@ static void *cpu_thread(void *arg)
 		pthread_mutex_unlock(&soc.lock);
 		nanosleep(&tick, NULL);
 	}
-	/* requests still in the mailbox are freed by guse_chip_free() */
+	/* the CPU is halted: fail what is left in the mailbox */
+	pthread_mutex_lock(&soc.lock);
+	for (i = 0; i < soc.mbox_len; i++)
+		guse_reply_error(soc.mbox[i], ENODEV);
+	soc.mbox_len = 0;
+	pthread_mutex_unlock(&soc.lock);
 	return NULL;
 }
 

@@ -211,6 +211,7 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 		return NULL;
 	chip->fd = fd;
 	chip->exit_fd = -1;
+	chip->refs = 1;
 	pthread_mutex_init(&chip->lock, NULL);
 	pthread_mutex_init(&chip->inject_lock, NULL);
 	if (ops)
@@ -285,20 +286,49 @@ GUSE_API struct guse_chip *guse_chip_new(const struct guse_chip_config *cfg,
 	return chip;
 }
 
+void guse_chip_ref(struct guse_chip *chip)
+{
+	pthread_mutex_lock(&chip->lock);
+	chip->refs++;
+	pthread_mutex_unlock(&chip->lock);
+}
+
+void guse_chip_unref(struct guse_chip *chip)
+{
+	int err = errno;
+	bool last;
+
+	pthread_mutex_lock(&chip->lock);
+	last = !--chip->refs;
+	pthread_mutex_unlock(&chip->lock);
+	if (last)
+		free_chip_mem(chip);
+	errno = err;
+}
+
+bool guse_chip_is_dead(struct guse_chip *chip)
+{
+	bool dead;
+
+	pthread_mutex_lock(&chip->lock);
+	dead = chip->dead;
+	pthread_mutex_unlock(&chip->lock);
+	return dead;
+}
+
 GUSE_API void guse_chip_free(struct guse_chip *chip)
 {
-	struct guse_request *req, *next;
-
 	if (!chip)
 		return;
 	if (chip->loop)
 		guse_loop_remove_chip(chip->loop, chip);
+	/* replies check dead and write under the lock: none is writing now */
+	pthread_mutex_lock(&chip->lock);
+	chip->dead = true;
 	close(chip->fd);
-	for (req = chip->pending; req; req = next) {
-		next = req->next;
-		free(req);
-	}
-	free_chip_mem(chip);
+	chip->fd = -1;
+	pthread_mutex_unlock(&chip->lock);
+	guse_chip_unref(chip);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -444,7 +474,7 @@ GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 		     sizeof(struct guse_bitmap) + 2 * nw * sizeof(uint64_t);
 	struct guse_msg_header *h;
 	struct guse_bitmap *bm;
-	int ret, err;
+	int ret, err, fd;
 
 	if (!mask || !values) {
 		errno = EINVAL;
@@ -479,9 +509,16 @@ GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 	 * held then.
 	 */
 	pthread_mutex_lock(&chip->inject_lock);
-	if (serve_reads)
-		pthread_mutex_lock(&chip->lock);
-	ret = guse_write_msg(chip->fd, h, len);
+	pthread_mutex_lock(&chip->lock);
+	fd = chip->fd;		/* -1 after a callback freed the chip */
+	if (!serve_reads)
+		pthread_mutex_unlock(&chip->lock);
+	if (fd < 0) {
+		ret = -1;
+		errno = ENODEV;
+	} else {
+		ret = guse_write_msg(fd, h, len);
+	}
 	err = errno;
 	if (!serve_reads)
 		pthread_mutex_lock(&chip->lock);
@@ -518,7 +555,8 @@ GUSE_API void guse_chip_exit(struct guse_chip *chip)
 	(void)r;
 }
 
-GUSE_API int guse_chip_run(struct guse_chip *chip)
+/* guse_chip_run() with a reference held. */
+static int run(struct guse_chip *chip)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -542,7 +580,19 @@ GUSE_API int guse_chip_run(struct guse_chip *chip)
 			errno = ENODEV;
 			return -1;
 		}
-		if (pfd[0].revents && guse_chip_dispatch(chip) < 0)
+		if (pfd[0].revents && guse_chip_dispatch_some(chip, -1) < 0)
 			return -1;
+		if (guse_chip_is_dead(chip))
+			return 0;	/* a callback freed the chip */
 	}
+}
+
+GUSE_API int guse_chip_run(struct guse_chip *chip)
+{
+	int ret;
+
+	guse_chip_ref(chip);
+	ret = run(chip);
+	guse_chip_unref(chip);
+	return ret;
 }

@@ -247,12 +247,27 @@ struct guse_chip;
  * @brief A request from the kernel that must be answered exactly once.
  *
  * A request is handed to a callback of ::guse_chip_ops and is answered with
- * one of the guse_reply_*() functions, either inside the callback or later
- * from any thread.  Answering frees the request: the pointer is invalid as
- * soon as a reply function is called, so a second reply is impossible by
- * construction (it would be a use after free, exactly as with libfuse's
- * fuse_req_t).  Requests that are still unanswered when the chip is freed are
- * freed with it; replying after guse_chip_free() is a use after free too.
+ * one of the guse_reply_*() functions:
+ *
+ * - in the callback; or
+ * - later, from any thread, if the callback called guse_request_defer()
+ *   before it returned (and before it handed the request to another
+ *   thread).
+ *
+ * A callback that returns without answering or deferring its request has
+ * it answered with EIO by the library, so a forgotten request fails at once
+ * instead of making the consumer wait for the timeout.
+ *
+ * Answering frees the request, once its callback has returned: the pointer
+ * is invalid after the reply (or, for a reply inside the callback, after
+ * the callback), so a second reply is a use after free, as with libfuse's
+ * fuse_req_t; a second reply inside the callback itself fails with EINVAL.
+ *
+ * Deferred requests outlive guse_chip_free(): each must still be answered,
+ * and the reply then fails with ENODEV and frees the request.  Until the
+ * last one is answered the chip's memory stays allocated (its connection is
+ * closed at once), and guse_request_get_chip(), guse_request_get_user_data()
+ * and guse_request_get_type() keep working on them.
  */
 struct guse_request;
 
@@ -273,7 +288,9 @@ struct guse_request;
  *
  * Callbacks run in the thread calling guse_chip_dispatch() (or the loop),
  * never with a library lock held: they may call any library function,
- * including guse_chip_set_input().
+ * including guse_chip_set_input() and guse_chip_free() on their own chip.
+ * Each request callback answers its request or defers it (see
+ * ::guse_request).
  *
  * Which request kinds the kernel sends depends on which callbacks are set
  * (see guse_chip_config_set_track_all()).
@@ -368,11 +385,18 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 					    size_t ops_size, void *user_data);
 
 /**
- * @brief Remove the chip: close the connection and free all memory,
- *        including unanswered requests.
+ * @brief Remove the chip: close the connection and free the chip.
  *
- * The chip is removed from its ::guse_loop first.  No other thread may use
- * the chip or its requests during or after this call.
+ * The chip is removed from its ::guse_loop first, then the connection is
+ * closed, which removes the chip in the kernel (consumers waiting for a
+ * reply get ENODEV).  Requests that were deferred and not answered yet stay
+ * valid: answering them fails with ENODEV and frees them, from any thread,
+ * also while this call runs; the chip's memory goes with the last of them.
+ *
+ * A callback may free its own chip: guse_chip_dispatch() then returns the
+ * number of messages handled so far and guse_chip_run() returns 0.
+ * Otherwise no other thread may use the chip during or after this call,
+ * except to answer its deferred requests.
  *
  * @param chip Chip, may be NULL.
  */
@@ -460,7 +484,8 @@ GUSE_API int guse_chip_get_fd(struct guse_chip *chip);
  * Reads each message, validates it and calls the callbacks or answers it
  * from the built-in state.  Malformed messages are dropped or answered with
  * EINVAL (unknown requests with EOPNOTSUPP); they never reach callbacks.
- * Call it from one thread at a time per chip.
+ * Call it from one thread at a time per chip.  If a callback frees the chip
+ * (guse_chip_free()), it stops there; the chip must not be used afterwards.
  *
  * @param chip Chip.
  * @return Number of messages handled (0 if none was available), or -1 with
@@ -471,7 +496,8 @@ GUSE_API int guse_chip_dispatch(struct guse_chip *chip);
 /**
  * @brief Serve the chip until guse_chip_exit() or an error.
  * @param chip Chip.
- * @return 0 after guse_chip_exit(), -1 with errno on error.
+ * @return 0 after guse_chip_exit() or after a callback freed the chip, -1
+ *         with errno on error.
  */
 GUSE_API int guse_chip_run(struct guse_chip *chip);
 
@@ -615,6 +641,19 @@ GUSE_API void *guse_request_get_user_data(struct guse_request *req);
  */
 GUSE_API enum guse_request_type
 guse_request_get_type(struct guse_request *req);
+
+/**
+ * @brief Keep a request to answer it after its callback returned.
+ *
+ * Call it in the request's callback, before handing the request to another
+ * thread or queue; the request is then answered later, from any thread,
+ * with a guse_reply_*() function (see ::guse_request).  Without it, a
+ * callback that returns without answering gets EIO answered for it.
+ * Deferring a request that is answered in the callback anyway is harmless.
+ *
+ * @param req Request, during its callback.
+ */
+GUSE_API void guse_request_defer(struct guse_request *req);
 
 /**
  * @brief Answer a request with success (no payload).

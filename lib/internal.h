@@ -34,8 +34,18 @@ struct guse_line_state {
 
 struct guse_loop;
 
+/*
+ * A chip: one /dev/guse connection.
+ *
+ * Lifetime: guse_chip_new*() creates it with one reference, the owner's,
+ * which guse_chip_free() drops after closing the connection (the chip is
+ * then "dead").  Every request not yet freed and every running
+ * guse_chip_dispatch() and guse_chip_run() holds another one, so the memory
+ * lasts until the last of them is gone: a deferred request can still be
+ * answered (with ENODEV), and a callback can free its own chip.
+ */
 struct guse_chip {
-	int fd;
+	int fd;				/* lock; -1 once dead */
 	int exit_fd;			/* eventfd for guse_chip_exit() */
 	struct guse_chip_ops ops;
 	void *user_data;
@@ -50,18 +60,38 @@ struct guse_chip {
 	unsigned int base;
 	unsigned int timeout_ms;
 
-	pthread_mutex_t lock;		/* lines, pending */
-	pthread_mutex_t inject_lock;	/* serializes SET_INPUTS */
+	/*
+	 * lock protects lines, pending, refs, dead, fd, and every request's
+	 * flags; it is held across the write of each reply (see finish() in
+	 * request.c).  inject_lock serializes SET_INPUTS and is taken first.
+	 */
+	pthread_mutex_t lock;
+	pthread_mutex_t inject_lock;
 	struct guse_line_state *lines;
-	struct guse_request *pending;	/* doubly linked list */
+	struct guse_request *pending;	/* unanswered, doubly linked */
+	unsigned int refs;
+	bool dead;			/* guse_chip_free() was called */
 
 	struct guse_loop *loop;
 	struct guse_chip *loop_next;	/* the loop's list of chips */
 };
 
+/*
+ * A request from the kernel.
+ *
+ * Lifetime: allocated when it is read, linked in chip->pending and holding
+ * a reference to the chip; unlinked by its reply.  While its callback runs
+ * (in_callback) the dispatcher keeps it: a reply only marks it answered,
+ * and when the callback returns the dispatcher frees it -- after answering
+ * EIO for it if it was neither answered nor deferred.  Once the callback
+ * returned, a deferred request is freed by its reply.
+ */
 struct guse_request {
 	struct guse_chip *chip;
-	struct guse_request *prev, *next;
+	struct guse_request *prev, *next;	/* chip->pending, chip->lock */
+	bool in_callback;	/* chip->lock, as the two below */
+	bool deferred;
+	bool answered;
 	uint64_t id;
 	uint16_t opcode;
 	unsigned int line;
@@ -78,5 +108,14 @@ void guse_fill_header(struct guse_msg_header *h, size_t len, uint16_t op,
 		      uint64_t id, uint32_t error);
 /* Copy a GUSE_NAME_SIZE name field, terminating it. */
 void guse_copy_str(char *dst, const char *src);
+
+/* Take and drop a reference to a chip; the last one frees it.  Both keep
+ * errno. */
+void guse_chip_ref(struct guse_chip *chip);
+void guse_chip_unref(struct guse_chip *chip);
+/* Whether guse_chip_free() was called (takes chip->lock). */
+bool guse_chip_is_dead(struct guse_chip *chip);
+/* Handle up to @max messages (-1: all available); see guse_chip_dispatch(). */
+int guse_chip_dispatch_some(struct guse_chip *chip, int max);
 
 #endif

@@ -11,20 +11,32 @@
 
 #define MAX_EVENTS 16
 
+/*
+ * The loop: an epoll set of its chips' descriptors and of exit_fd.  Used
+ * from one thread at a time (see guse.h); no lock.  ev[0..nev) is the batch
+ * guse_loop_run() is working through: removing a chip clears its entries,
+ * so that a chip freed by a callback is not touched later in the batch.
+ */
 struct guse_loop {
 	int epfd;
 	int exit_fd;
-	struct guse_chip *chips;
+	struct guse_chip *chips;	/* chip->loop_next list */
+	struct epoll_event ev[MAX_EVENTS];
+	int nev;
 };
+
+/* epoll data of exit_fd; NULL marks a removed chip's entry in ev[] */
+#define EXIT_MARK(loop) ((void *)&(loop)->exit_fd)
 
 GUSE_API struct guse_loop *guse_loop_new(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	struct guse_loop *loop = calloc(1, sizeof(*loop));
+	struct epoll_event ev = { .events = EPOLLIN };
 	int err;
 
 	if (!loop)
 		return NULL;
+	ev.data.ptr = EXIT_MARK(loop);
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	loop->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (loop->epfd < 0 || loop->exit_fd < 0 ||
@@ -76,12 +88,16 @@ GUSE_API int guse_loop_remove_chip(struct guse_loop *loop,
 				   struct guse_chip *chip)
 {
 	struct guse_chip **pp;
+	int i;
 
 	if (!loop || !chip || chip->loop != loop) {
 		errno = ENOENT;
 		return -1;
 	}
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, chip->fd, NULL);
+	for (i = 0; i < loop->nev; i++)
+		if (loop->ev[i].data.ptr == chip)
+			loop->ev[i].data.ptr = NULL;
 	for (pp = &loop->chips; *pp; pp = &(*pp)->loop_next) {
 		if (*pp == chip) {
 			*pp = chip->loop_next;
@@ -103,35 +119,38 @@ GUSE_API void guse_loop_exit(struct guse_loop *loop)
 
 GUSE_API int guse_loop_run(struct guse_loop *loop)
 {
-	struct epoll_event ev[MAX_EVENTS];
-	int n, i;
+	int ret = 0, i;
 
 	for (;;) {
-		n = epoll_wait(loop->epfd, ev, MAX_EVENTS, -1);
-		if (n < 0) {
+		loop->nev = epoll_wait(loop->epfd, loop->ev, MAX_EVENTS, -1);
+		if (loop->nev < 0) {
+			loop->nev = 0;
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
 		/* exit first, so a chip event cannot delay it */
-		for (i = 0; i < n; i++) {
-			if (!ev[i].data.ptr) {
+		for (i = 0; i < loop->nev; i++) {
+			if (loop->ev[i].data.ptr == EXIT_MARK(loop)) {
 				uint64_t v;
 
 				if (read(loop->exit_fd, &v, sizeof(v)) < 0) {
 					/* already reset */
 				}
-				return 0;
+				goto out;
 			}
 		}
-		for (i = 0; i < n; i++) {
-			struct guse_chip *chip = ev[i].data.ptr;
+		for (i = 0; i < loop->nev; i++) {
+			struct guse_chip *chip = loop->ev[i].data.ptr;
 
-			/* the chip may have been removed by a callback */
-			if (chip->loop != loop)
-				continue;
-			if (guse_chip_dispatch(chip) < 0)
-				return -1;
+			/* NULL: removed (maybe freed) by a callback */
+			if (chip && guse_chip_dispatch(chip) < 0) {
+				ret = -1;
+				goto out;
+			}
 		}
 	}
+out:
+	loop->nev = 0;
+	return ret;
 }

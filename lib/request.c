@@ -29,6 +29,15 @@ GUSE_API enum guse_request_type guse_request_get_type(struct guse_request *req)
 	return (enum guse_request_type)req->opcode;
 }
 
+GUSE_API void guse_request_defer(struct guse_request *req)
+{
+	struct guse_chip *chip = req->chip;
+
+	pthread_mutex_lock(&chip->lock);
+	req->deferred = true;
+	pthread_mutex_unlock(&chip->lock);
+}
+
 static void unlink_req(struct guse_chip *chip, struct guse_request *req)
 {
 	if (req->prev)
@@ -115,15 +124,25 @@ static void apply_reply(struct guse_chip *chip, const struct guse_request *req,
 		chip->lines[req->line].direction = (uint8_t)state_dir;
 }
 
+static void free_req(struct guse_request *req)
+{
+	struct guse_chip *chip = req->chip;
+
+	free(req);
+	guse_chip_unref(chip);
+}
+
 /*
  * Finish a request: unlink it, send the reply, update the state if the
- * kernel took the reply, free the request.
+ * kernel took the reply, free the request (unless its callback is still
+ * running: then the dispatcher frees it).
  * @error 0 or positive errno; @payload (without header) only when error 0.
  * @state_dir: for GET_DIRECTION replies, the direction to record (or -1).
  *
  * chip->lock is held across the write, so that a request the kernel sends
  * after it got this reply (and so a default answer to it) sees the state
- * this reply leads to.  Writes of replies never wait in the kernel.
+ * this reply leads to, and guse_chip_free() cannot close the file under
+ * the write.  Writes of replies never wait in the kernel.
  */
 static int finish(struct guse_request *req, uint32_t error,
 		  const void *payload, size_t plen, int state_dir)
@@ -136,16 +155,26 @@ static int finish(struct guse_request *req, uint32_t error,
 			    GUSE_BITMAP_WORDS(GUSE_LINES_MAX) * 8];
 	} u;
 	size_t len = sizeof(u.hdr) + (error ? 0 : plen);
-	int ret, err = 0;
+	bool free_now;
+	int ret = -1, err = 0;
 
 	guse_fill_header(&u.hdr, len, req->opcode, req->id, error);
 	if (!error && plen)
 		memcpy(&u.hdr + 1, payload, plen);
 
 	pthread_mutex_lock(&chip->lock);
+	if (req->answered) {
+		/* a second reply from the callback, which still holds it */
+		pthread_mutex_unlock(&chip->lock);
+		errno = EINVAL;
+		return -1;
+	}
+	req->answered = true;
 	unlink_req(chip, req);
-	ret = guse_write_msg(chip->fd, u.buf, len);
-	if (!ret) {
+	if (chip->dead) {
+		err = ENODEV;
+	} else if (!guse_write_msg(chip->fd, u.buf, len)) {
+		ret = 0;
 		apply_reply(chip, req, error, state_dir);
 	} else if (errno == ENOENT) {
 		/*
@@ -159,8 +188,10 @@ static int finish(struct guse_request *req, uint32_t error,
 	} else {
 		err = errno;
 	}
+	free_now = !req->in_callback;
 	pthread_mutex_unlock(&chip->lock);
-	free(req);
+	if (free_now)
+		free_req(req);
 	if (ret)
 		errno = err;
 	return ret;
@@ -317,6 +348,99 @@ static void handle_consumer(struct guse_chip *chip, const void *p)
 		chip->ops.consumer(chip, line, name);
 }
 
+/* Hand a request to its callback; false if there is none. */
+static bool call_back(struct guse_chip *chip, struct guse_request *req)
+{
+	unsigned int nw = chip->num_words;
+
+	switch (req->opcode) {
+	case GUSE_OP_REQUEST:
+		if (chip->ops.request) {
+			char name[GUSE_NAME_SIZE];
+
+			memcpy(name, req->consumer, sizeof(name));
+			chip->ops.request(req, req->line, name);
+			return true;
+		}
+		break;
+	case GUSE_OP_FREE:
+		if (chip->ops.free) {
+			chip->ops.free(req, req->line);
+			return true;
+		}
+		break;
+	case GUSE_OP_GET_DIRECTION:
+		if (chip->ops.get_direction) {
+			chip->ops.get_direction(req, req->line);
+			return true;
+		}
+		break;
+	case GUSE_OP_DIRECTION_INPUT:
+		if (chip->ops.direction_input) {
+			chip->ops.direction_input(req, req->line);
+			return true;
+		}
+		break;
+	case GUSE_OP_DIRECTION_OUTPUT:
+		if (chip->ops.direction_output) {
+			chip->ops.direction_output(req, req->line,
+						   (int)req->value);
+			return true;
+		}
+		break;
+	case GUSE_OP_GET_VALUES:
+		if (chip->ops.get_values) {
+			chip->ops.get_values(req, req->words);
+			return true;
+		}
+		break;
+	case GUSE_OP_SET_VALUES:
+		if (chip->ops.set_values) {
+			chip->ops.set_values(req, req->words,
+					     req->words + nw);
+			return true;
+		}
+		break;
+	case GUSE_OP_SET_CONFIG:
+		if (chip->ops.set_config) {
+			chip->ops.set_config(req, req->line,
+					     (enum guse_line_param)req->value,
+					     req->arg);
+			return true;
+		}
+		break;
+	case GUSE_OP_IRQ_CONFIG:
+		if (chip->ops.irq_config) {
+			chip->ops.irq_config(req, req->line,
+					     (enum guse_line_irq_type)req->value,
+					     req->arg);
+			return true;
+		}
+		break;
+	}
+	return false;
+}
+
+/*
+ * The callback returned: free the request if it was answered; answer EIO
+ * for it if it was not deferred either (nobody else holds it).
+ */
+static void callback_done(struct guse_request *req)
+{
+	struct guse_chip *chip = req->chip;
+	bool answered, deferred;
+
+	pthread_mutex_lock(&chip->lock);
+	req->in_callback = false;
+	answered = req->answered;
+	deferred = req->deferred;
+	pthread_mutex_unlock(&chip->lock);
+	if (answered)
+		free_req(req);
+	else if (!deferred)
+		finish(req, EIO, NULL, 0, -1);
+}
+
 static void handle_msg(struct guse_chip *chip, const void *buf, size_t n)
 {
 	const struct guse_msg_header *h = buf;
@@ -432,75 +556,14 @@ static void handle_msg(struct guse_chip *chip, const void *buf, size_t n)
 	if (req->next)
 		req->next->prev = req;
 	chip->pending = req;
+	chip->refs++;			/* the request's */
+	req->in_callback = true;
 	pthread_mutex_unlock(&chip->lock);
 
-	/* from here on the request may be answered (and freed) any time */
-	switch (op) {
-	case GUSE_OP_REQUEST:
-		if (chip->ops.request) {
-			char name[GUSE_NAME_SIZE];
-
-			memcpy(name, req->consumer, sizeof(name));
-			chip->ops.request(req, req->line, name);
-			return;
-		}
-		break;
-	case GUSE_OP_FREE:
-		if (chip->ops.free) {
-			chip->ops.free(req, req->line);
-			return;
-		}
-		break;
-	case GUSE_OP_GET_DIRECTION:
-		if (chip->ops.get_direction) {
-			chip->ops.get_direction(req, req->line);
-			return;
-		}
-		break;
-	case GUSE_OP_DIRECTION_INPUT:
-		if (chip->ops.direction_input) {
-			chip->ops.direction_input(req, req->line);
-			return;
-		}
-		break;
-	case GUSE_OP_DIRECTION_OUTPUT:
-		if (chip->ops.direction_output) {
-			chip->ops.direction_output(req, req->line,
-						   (int)req->value);
-			return;
-		}
-		break;
-	case GUSE_OP_GET_VALUES:
-		if (chip->ops.get_values) {
-			chip->ops.get_values(req, req->words);
-			return;
-		}
-		break;
-	case GUSE_OP_SET_VALUES:
-		if (chip->ops.set_values) {
-			chip->ops.set_values(req, req->words,
-					     req->words + nw);
-			return;
-		}
-		break;
-	case GUSE_OP_SET_CONFIG:
-		if (chip->ops.set_config) {
-			chip->ops.set_config(req, req->line,
-					     (enum guse_line_param)req->value,
-					     req->arg);
-			return;
-		}
-		break;
-	case GUSE_OP_IRQ_CONFIG:
-		if (chip->ops.irq_config) {
-			chip->ops.irq_config(req, req->line,
-					     (enum guse_line_irq_type)req->value,
-					     req->arg);
-			return;
-		}
-		break;
-	}
-	guse_reply_default(req);
+	/* from here on the request may be answered any time, from any thread */
+	if (!call_back(chip, req))
+		guse_reply_default(req);
+	callback_done(req);
 	return;
 
 invalid:
@@ -512,7 +575,8 @@ notsupp:
 	reject(chip, h, EOPNOTSUPP);
 }
 
-GUSE_API int guse_chip_dispatch(struct guse_chip *chip)
+/* guse_chip_dispatch_some() with a reference held. */
+static int dispatch(struct guse_chip *chip, int max)
 {
 	union {
 		struct guse_msg_header hdr;
@@ -521,14 +585,15 @@ GUSE_API int guse_chip_dispatch(struct guse_chip *chip)
 	} u;
 	int count = 0;
 
-	for (;;) {
+	/* the file is read in this thread only: chip->fd without the lock */
+	while ((max < 0 || count < max) && !guse_chip_is_dead(chip)) {
 		ssize_t n = read(chip->fd, u.buf, sizeof(u.buf));
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
-				return count;
+				break;
 			return -1;
 		}
 		if (n == 0) {
@@ -538,4 +603,20 @@ GUSE_API int guse_chip_dispatch(struct guse_chip *chip)
 		handle_msg(chip, u.buf, (size_t)n);
 		count++;
 	}
+	return count;
+}
+
+int guse_chip_dispatch_some(struct guse_chip *chip, int max)
+{
+	int ret;
+
+	guse_chip_ref(chip);	/* a callback may free the chip */
+	ret = dispatch(chip, max);
+	guse_chip_unref(chip);
+	return ret;
+}
+
+GUSE_API int guse_chip_dispatch(struct guse_chip *chip)
+{
+	return guse_chip_dispatch_some(chip, -1);
 }

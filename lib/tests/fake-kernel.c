@@ -23,6 +23,9 @@ static struct {
 	int err;
 } fail_tab[FK_FAIL_MAX] = { [0 ... FK_FAIL_MAX - 1] = { .fd = -1 } };
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Armed entries; read without the lock, so that write() takes no lock
+ * (signal handlers call guse_chip_exit()) while none is armed. */
+static int fail_armed;
 
 void fk_fail_write(struct fk *fk, uint64_t id, int err)
 {
@@ -38,6 +41,7 @@ void fk_fail_write(struct fk *fk, uint64_t id, int err)
 	fail_tab[i].fd = fk->sfd;
 	fail_tab[i].id = id;
 	fail_tab[i].err = err;
+	__atomic_add_fetch(&fail_armed, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&fail_lock);
 }
 
@@ -59,6 +63,8 @@ static int take_failure(int fd, const void *buf, size_t len)
 	uint64_t id = 0;
 	int i, err = 0;
 
+	if (!__atomic_load_n(&fail_armed, __ATOMIC_ACQUIRE))
+		return 0;
 	if (len >= sizeof(*h))
 		id = le64toh(h->id);
 	pthread_mutex_lock(&fail_lock);
@@ -67,6 +73,7 @@ static int take_failure(int fd, const void *buf, size_t len)
 		    (!fail_tab[i].id || fail_tab[i].id == id)) {
 			err = fail_tab[i].err;
 			fail_tab[i].fd = -1;
+			__atomic_sub_fetch(&fail_armed, 1, __ATOMIC_RELEASE);
 			break;
 		}
 	}
@@ -105,9 +112,12 @@ void fk_close(struct fk *fk)
 	int i;
 
 	pthread_mutex_lock(&fail_lock);
-	for (i = 0; i < FK_FAIL_MAX; i++)
-		if (fail_tab[i].fd == fk->sfd)
+	for (i = 0; i < FK_FAIL_MAX; i++) {
+		if (fail_tab[i].fd == fk->sfd) {
 			fail_tab[i].fd = -1;
+			__atomic_sub_fetch(&fail_armed, 1, __ATOMIC_RELEASE);
+		}
+	}
 	pthread_mutex_unlock(&fail_lock);
 	if (fk->kfd >= 0)
 		close(fk->kfd);

@@ -709,8 +709,10 @@ static struct guse_request *held[64];
 static int nheld;
 static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Keep a request to answer it later (from the test, or other threads). */
 static void hold1(struct guse_request *req)
 {
+	guse_request_defer(req);
 	pthread_mutex_lock(&held_lock);
 	held[nheld++] = req;
 	pthread_mutex_unlock(&held_lock);
@@ -880,7 +882,7 @@ static void test_deferred_replies(void)
 	guse_chip_config_free(cfg);
 }
 
-/* --- unanswered requests are freed with the chip ------------------------------ */
+/* --- deferred requests outlive the chip -------------------------------------- */
 
 static void test_unanswered_freed(void)
 {
@@ -904,7 +906,12 @@ static void test_unanswered_freed(void)
 	CHECK_EQ(guse_reply_ok(held[5]), 0);
 	expect_ok(&fk, GUSE_OP_SET_VALUES, 6);
 	CHECK_EQ(guse_chip_get_output_value(chip, 64), 1);
-	guse_chip_free(chip);		/* frees the 9 others: leak checkers */
+	guse_chip_free(chip);
+	/* the 9 others are still valid; answering frees them (leak checkers) */
+	for (i = 0; i < 10; i++)
+		if (i != 5)
+			CHECK(guse_reply_ok(held[i]) < 0 && errno == ENODEV);
+	CHECK(fk_recv(&fk, bm, sizeof(bm), 1000) == 0);	/* end of file */
 	fk_close(&fk);
 	guse_chip_config_free(cfg);
 }
