@@ -241,6 +241,8 @@ int main(void)
 
 	guse_chip_config_set_label(cfg, "mmio-gpio");
 	guse_chip_config_set_num_lines(cfg, NUM_PINS);
+	/* host reads of every pin are bus reads of the register file */
+	guse_chip_config_set_serve_input_reads(cfg, true);
 	for (i = 0; i < NUM_PINS; i++)
 		guse_chip_config_set_line_name(cfg, i, names[i]);
 	soc.chip = guse_chip_new(cfg, &ops, sizeof(ops), &soc);

@@ -81,17 +81,19 @@ void guse_fill_header(struct guse_msg_header *h, size_t len, uint16_t op,
 /* ------------------------------------------------------------------------ */
 /* chip creation */
 
-static uint32_t features(const struct guse_chip_ops *ops, bool track_all)
+static uint32_t features(const struct guse_chip_ops *ops,
+			 const struct guse_chip_config *cfg)
 {
 	uint32_t f = 0;
 
-	if (track_all || ops->request || ops->free || ops->consumer)
+	if (cfg->track_all || ops->request || ops->free || ops->consumer)
 		f |= GUSE_CREATE_F_REQUEST;
-	if (track_all || ops->set_config)
+	if (cfg->track_all || ops->set_config)
 		f |= GUSE_CREATE_F_SET_CONFIG;
-	if (track_all || ops->irq_config)
+	if (cfg->track_all || ops->irq_config)
 		f |= GUSE_CREATE_F_IRQ_CONFIG;
-	if (ops->get_values)
+	/* changes edge semantics: only on request, never from the ops */
+	if (cfg->serve_input_reads)
 		f |= GUSE_CREATE_F_GET_INPUTS;
 	return f;
 }
@@ -222,7 +224,7 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 	chip->num_lines = cfg->num_lines;
 	chip->num_words = GUSE_BITMAP_WORDS(cfg->num_lines);
 	memcpy(chip->label, cfg->label, GUSE_NAME_SIZE);
-	chip->create_flags = features(&chip->ops, cfg->track_all);
+	chip->create_flags = features(&chip->ops, cfg);
 
 	chip->lines = calloc(chip->num_lines, sizeof(*chip->lines));
 	chip->names = calloc(chip->num_lines, GUSE_NAME_SIZE);

@@ -134,3 +134,10 @@ GUSE_API void guse_chip_config_set_track_all(struct guse_chip_config *cfg,
 	if (cfg)
 		cfg->track_all = track;
 }
+
+GUSE_API void guse_chip_config_set_serve_input_reads(struct guse_chip_config *cfg,
+						     bool serve)
+{
+	if (cfg)
+		cfg->serve_input_reads = serve;
+}

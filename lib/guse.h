@@ -233,6 +233,30 @@ GUSE_API int guse_chip_config_set_device_path(struct guse_chip_config *cfg,
 GUSE_API void guse_chip_config_set_track_all(struct guse_chip_config *cfg,
 					     bool track);
 
+/**
+ * @brief Have reads of input lines answered by the server, not the kernel.
+ *
+ * Off by default: the kernel answers reads of input lines itself from the
+ * levels injected with guse_chip_set_inputs(), sends GET_VALUES only for
+ * the lines it records as outputs, and an injection that changes a line
+ * again first waits until the consumers' interrupt handlers of its previous
+ * edge have run, so that no edge is lost or reported with the wrong
+ * direction.
+ *
+ * On (GUSE_CREATE_F_GET_INPUTS), every read reaches the server: the
+ * get_values callback, or without one the built-in state, which answers
+ * inputs with the level last injected.  Injections then never wait, and a
+ * get_values callback must answer an input line with the level it last
+ * injected, or a consumer watching both edges may report the wrong one.
+ * Setting a get_values callback does not turn this on.
+ *
+ * @param cfg Configuration.
+ * @param serve true to receive reads of input lines.
+ */
+GUSE_API void
+guse_chip_config_set_serve_input_reads(struct guse_chip_config *cfg,
+				       bool serve);
+
 /** @} */
 
 /**
@@ -322,15 +346,10 @@ struct guse_chip_ops {
 	 * Read the lines set in @p mask (guse_chip_get_num_words() words,
 	 * valid until the reply).  Reply with guse_reply_values().
 	 *
-	 * Without this callback the kernel reads input lines from the levels
-	 * injected with guse_chip_set_inputs() and only asks for output
-	 * lines (answered by the library); an injection that changes a line
-	 * again first waits until the consumers' interrupt handlers of its
-	 * previous edge have run, so no edge is lost or misread.  With it,
-	 * reads of input lines reach the server too and injected edges are
-	 * never waited for: the callback must
-	 * answer an input line with the level last injected, or a both-edge
-	 * consumer may report the wrong edge.
+	 * The mask holds only lines the kernel records as outputs, unless
+	 * the configuration asked for input reads too
+	 * (guse_chip_config_set_serve_input_reads(), which explains the
+	 * consequences); this callback alone does not change that.
 	 */
 	void (*get_values)(struct guse_request *req, const uint64_t *mask);
 	/** Drive @p values onto the lines set in @p mask.  Reply ok. */
@@ -843,6 +862,8 @@ struct guse_virtio_ops {
 /**
  * @brief Create a chip served by a virtio-gpio backend.
  *
+ * Every read goes to the backend, inputs included: the adapter turns
+ * guse_chip_config_set_serve_input_reads() on for its chip.
  * Mapping: GET_DIRECTION -> get_direction (NONE reads as input);
  * DIRECTION_INPUT -> set_direction(IN); DIRECTION_OUTPUT -> set_value then
  * set_direction(OUT) (as Linux's virtio-gpio driver); GET_VALUES and

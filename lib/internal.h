@@ -17,6 +17,7 @@ struct guse_chip_config {
 	char (*names)[GUSE_NAME_SIZE];	/* names_size entries */
 	unsigned int names_size;
 	bool track_all;
+	bool serve_input_reads;		/* GUSE_CREATE_F_GET_INPUTS */
 };
 
 struct guse_line_state {

@@ -243,6 +243,8 @@ static struct guse_virtio *vio_new(int fd, const struct guse_chip_config *cfg,
 	copy.names = NULL;
 	copy.names_size = 0;
 	copy.device_path = NULL;
+	/* every read goes to the backend, inputs included (GET_VALUE) */
+	copy.serve_input_reads = true;
 	if (apply_names(v, &copy) < 0)
 		goto err;
 	copy.device_path = cfg->device_path;

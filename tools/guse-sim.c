@@ -969,8 +969,10 @@ int main(int argc, char **argv)
 
 		if (!cfg)
 			goto out;
-		if (!opt.trace_reads)
-			sim_ops.get_values = NULL;
+		if (opt.trace_reads)
+			guse_chip_config_set_serve_input_reads(cfg, true);
+		else
+			sim_ops.get_values = NULL;	/* outputs: untraced */
 		chips[i] = guse_chip_new(cfg, &sim_ops, sizeof(sim_ops),
 					 (void *)(intptr_t)i);
 		guse_chip_config_free(cfg);

@@ -115,7 +115,8 @@ static void dummy_irq(struct guse_request *req, unsigned int line,
 	guse_reply_default(req);
 }
 
-static uint32_t create_flags_for(const struct guse_chip_ops *ops, bool track)
+static uint32_t create_flags_for(const struct guse_chip_ops *ops, bool track,
+				 bool serve_reads)
 {
 	struct guse_chip_config *cfg = make_cfg(4);
 	struct {
@@ -126,6 +127,7 @@ static uint32_t create_flags_for(const struct guse_chip_ops *ops, bool track)
 	struct fk fk;
 
 	guse_chip_config_set_track_all(cfg, track);
+	guse_chip_config_set_serve_input_reads(cfg, serve_reads);
 	chip = fk_chip(&fk, cfg, 4, ops, sizeof(*ops), NULL, &got,
 		       sizeof(got));
 	CHECK_EQ(le32toh(got.h.len), sizeof(got));
@@ -145,26 +147,61 @@ static void test_create_features(void)
 {
 	struct guse_chip_ops ops = { 0 };
 
-	CHECK_EQ(create_flags_for(&ops, false), 0);
-	CHECK_EQ(create_flags_for(&ops, true), GUSE_CREATE_F_REQUEST |
+	CHECK_EQ(create_flags_for(&ops, false, false), 0);
+	CHECK_EQ(create_flags_for(&ops, true, false), GUSE_CREATE_F_REQUEST |
 		 GUSE_CREATE_F_SET_CONFIG | GUSE_CREATE_F_IRQ_CONFIG);
 	ops.free = dummy_req;
-	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_REQUEST);
+	CHECK_EQ(create_flags_for(&ops, false, false), GUSE_CREATE_F_REQUEST);
 	ops.free = NULL;
 	ops.consumer = dummy_consumer;
-	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_REQUEST);
+	CHECK_EQ(create_flags_for(&ops, false, false), GUSE_CREATE_F_REQUEST);
 	ops.consumer = NULL;
 	ops.set_config = dummy_cfg;
-	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_SET_CONFIG);
+	CHECK_EQ(create_flags_for(&ops, false, false),
+		 GUSE_CREATE_F_SET_CONFIG);
 	ops.set_config = NULL;
 	ops.irq_config = dummy_irq;
-	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_IRQ_CONFIG);
+	CHECK_EQ(create_flags_for(&ops, false, false),
+		 GUSE_CREATE_F_IRQ_CONFIG);
 	ops.irq_config = NULL;
 	ops.get_direction = dummy_req;
-	CHECK_EQ(create_flags_for(&ops, false), 0);
+	CHECK_EQ(create_flags_for(&ops, false, false), 0);
 	ops.get_direction = NULL;
+	/* a get_values callback alone does not change who reads inputs */
 	ops.get_values = dummy_values;
-	CHECK_EQ(create_flags_for(&ops, false), GUSE_CREATE_F_GET_INPUTS);
+	CHECK_EQ(create_flags_for(&ops, false, false), 0);
+	CHECK_EQ(create_flags_for(&ops, true, false), GUSE_CREATE_F_REQUEST |
+		 GUSE_CREATE_F_SET_CONFIG | GUSE_CREATE_F_IRQ_CONFIG);
+	/* the server asks for input reads on purpose, callback or not */
+	CHECK_EQ(create_flags_for(&ops, false, true), GUSE_CREATE_F_GET_INPUTS);
+	ops.get_values = NULL;
+	CHECK_EQ(create_flags_for(&ops, false, true), GUSE_CREATE_F_GET_INPUTS);
+}
+
+/* Serving input reads without a callback: the injected levels. */
+static void test_serve_input_reads_default(void)
+{
+	struct guse_chip_config *cfg = make_cfg(4);
+	struct guse_chip *chip;
+	uint64_t m = 0xf, v;
+	uint8_t bm[64];
+	struct fk fk;
+	size_t n;
+
+	guse_chip_config_set_serve_input_reads(cfg, true);
+	chip = fk_chip(&fk, cfg, 4, NULL, 0, NULL, NULL, 0);
+	CHECK_EQ(guse_chip_set_input(chip, 2, 1), 0);
+	v = 1 << 2;
+	n = pl_bitmap(bm, 1, &v, &v);
+	fk_expect(&fk, GUSE_OP_SET_INPUTS, 0, 0, bm, n);
+	n = pl_bitmap(bm, 1, &m, NULL);
+	fk_send(&fk, GUSE_OP_GET_VALUES, 1, bm, n);
+	CHECK_EQ(guse_chip_dispatch(chip), 1);
+	n = pl_bitmap(bm, 1, &v, NULL);
+	fk_expect(&fk, GUSE_OP_GET_VALUES, 1, 0, bm, n);
+	guse_chip_free(chip);
+	fk_close(&fk);
+	guse_chip_config_free(cfg);
 }
 
 /* Try guse_chip_new_fd with whatever the fake kernel queued first. */
@@ -589,6 +626,7 @@ static void test_callbacks(void)
 	uint64_t m, v;
 	size_t n;
 
+	guse_chip_config_set_serve_input_reads(cfg, true);
 	chip = fk_chip(&fk, cfg, 6, &all_ops, sizeof(all_ops), &log, &create,
 		       sizeof(create));
 	CHECK_EQ(le32toh(create.c.flags), GUSE_CREATE_F_REQUEST |
@@ -1177,6 +1215,7 @@ int main(void)
 	static const struct test_case tests[] = {
 		{ "create_ready", test_create_ready },
 		{ "create_features", test_create_features },
+		{ "serve_input_reads_default", test_serve_input_reads_default },
 		{ "create_errors", test_create_errors },
 		{ "builtin_all_opcodes", test_builtin_all_opcodes },
 		{ "callbacks", test_callbacks },
