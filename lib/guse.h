@@ -63,12 +63,18 @@ extern "C" {
 /** Mask of line @p n within its bitmap word. */
 #define GUSE_BIT_MASK(n) ((uint64_t)1 << ((n) % 64))
 
-/** Line direction (the values of gpiolib and of the protocol). */
+/**
+ * Line direction.  The values are those of libgpiod v2's
+ * enum gpiod_line_direction (GPIOD_LINE_DIRECTION_INPUT,
+ * GPIOD_LINE_DIRECTION_OUTPUT), not the protocol's GUSE_DIRECTION_* (which
+ * are gpiolib's, 1 and 0): the library converts, and 0 and 1 are not
+ * valid directions.
+ */
 enum guse_line_direction {
-	/** The line is an output. */
-	GUSE_LINE_DIRECTION_OUTPUT = 0,
 	/** The line is an input (the default of every line). */
-	GUSE_LINE_DIRECTION_INPUT = 1,
+	GUSE_LINE_DIRECTION_INPUT = 2,
+	/** The line is an output. */
+	GUSE_LINE_DIRECTION_OUTPUT = 3,
 };
 
 /** Kinds of requests; the values are the protocol opcodes. */

@@ -21,7 +21,7 @@ struct guse_chip_config {
 };
 
 struct guse_line_state {
-	uint8_t direction;
+	uint8_t direction;		/* enum guse_line_direction */
 	uint8_t output;
 	uint8_t input;
 	uint8_t requested;

@@ -229,7 +229,8 @@ GUSE_API int guse_reply_direction(struct guse_request *req, int direction)
 	    (direction != GUSE_LINE_DIRECTION_INPUT &&
 	     direction != GUSE_LINE_DIRECTION_OUTPUT))
 		return finish_misuse(req);
-	d.direction = htole32((uint32_t)direction);
+	d.direction = htole32(direction == GUSE_LINE_DIRECTION_OUTPUT ?
+			      GUSE_DIRECTION_OUTPUT : GUSE_DIRECTION_INPUT);
 	return finish(req, 0, &d, sizeof(d), direction);
 }
 
