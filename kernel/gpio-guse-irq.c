@@ -29,6 +29,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -37,6 +39,9 @@
 
 /* irq_sent: bit 8 says "enabled" above the GUSE_IRQ_TYPE_* value */
 #define GUSE_IRQ_SENT_ENABLED	BIT(8)
+
+static void guse_gpio_inject_work(struct work_struct *work);
+static void guse_gpio_inject_stop(struct guse_gpio *chip);
 
 static struct lock_class_key guse_gpio_irq_lock_class;
 static struct lock_class_key guse_gpio_irq_request_class;
@@ -316,6 +321,9 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 	chip->irq_type = kcalloc(n, sizeof(*chip->irq_type), gfp);
 	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), gfp);
 	init_irq_work(&chip->irq_work, guse_gpio_irq_work);
+	INIT_LIST_HEAD(&chip->inject_queue);
+	INIT_WORK(&chip->inject_work, guse_gpio_inject_work);
+	init_waitqueue_head(&chip->inject_space);
 	if (!chip->irq_unmasked || !chip->irq_pending_level ||
 	    !chip->irq_unsynced || !chip->irq_used ||
 	    !chip->irq_type || !chip->irq_sent)
@@ -349,6 +357,7 @@ void guse_gpio_irq_stop(struct guse_gpio *chip)
 		gpiochip_unlock_as_irq(&chip->gc, line);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 	irq_work_sync(&chip->irq_work);
+	guse_gpio_inject_stop(chip);
 }
 
 void guse_gpio_irq_cleanup(struct guse_gpio *chip)
@@ -414,49 +423,68 @@ static bool guse_gpio_should_raise(struct guse_gpio *chip, unsigned int line,
 	return guse_gpio_level_active(chip, line);
 }
 
-int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
-			 size_t len)
+/*
+ * Injections that had to wait for consumers' handlers (see
+ * guse_gpio_set_inputs()); allocated by the server's write, freed once
+ * applied or dropped by guse_gpio_irq_stop().
+ */
+struct guse_gpio_inject {
+	struct list_head node;
+	unsigned long bits[];	/* mask, then values: BITS_TO_LONGS(ngpio) each */
+};
+
+/* Most injections queued per chip before the server's write() waits. */
+#define GUSE_INJECT_QUEUE_MAX	256
+
+static struct irq_desc *guse_gpio_line_desc(struct guse_gpio *chip,
+					    unsigned int line)
 {
-	unsigned int n = chip->gc.ngpio, words = GUSE_BITMAP_WORDS(n);
-	const struct guse_bitmap *bm = payload;
-	u64 tmp[2 * GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
-	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
-	DECLARE_BITMAP(values, GUSE_LINES_MAX);
+	unsigned int virq = irq_find_mapping(chip->irq_domain, line);
+	struct irq_data *data = virq ? irq_get_irq_data(virq) : NULL;
+
+	return data ? irq_data_to_desc(data) : NULL;
+}
+
+/*
+ * Lines of @mask that were raised and whose handlers may still run: a
+ * threaded handler reads the level that raised it (both-edge consumers
+ * tell rising from falling so), so such a line must not change before
+ * they are done.  Lines whose handlers are done are forgotten.  Called
+ * with inject_lock held; never sleeps.
+ */
+static bool guse_gpio_inject_busy(struct guse_gpio *chip,
+				  const unsigned long *mask)
+{
+	unsigned int line, n = chip->gc.ngpio;
+	struct irq_desc *desc;
+	bool busy = false;
+
+	if (chip->features & GUSE_CREATE_F_GET_INPUTS)
+		return false;
+	for_each_set_bit(line, chip->irq_unsynced, n) {
+		if (!test_bit(line, mask))
+			continue;
+		desc = guse_gpio_line_desc(chip, line);
+		if (desc && (atomic_read(&desc->threads_active) ||
+			     irqd_irq_inprogress(&desc->irq_data)))
+			busy = true;
+		else
+			__clear_bit(line, chip->irq_unsynced);
+	}
+	return busy;
+}
+
+/* Sets the levels and raises what they trigger; called with inject_lock. */
+static void guse_gpio_apply_inputs(struct guse_gpio *chip,
+				   const unsigned long *mask,
+				   const unsigned long *values)
+{
 	DECLARE_BITMAP(raise, GUSE_LINES_MAX);
-	DECLARE_BITMAP(wait, GUSE_LINES_MAX);
+	unsigned int line, n = chip->gc.ngpio;
 	unsigned long flags;
-	unsigned int i, line, irq;
 	bool old, new;
 
-	if (len != sizeof(*bm) + 2 * words * sizeof(__le64) ||
-	    le32_to_cpu(bm->num_words) != words || bm->reserved)
-		return -EINVAL;
-	for (i = 0; i < 2 * words; i++)
-		tmp[i] = le64_to_cpu(bm->words[i]);
-	if (n % 64 && ((tmp[words - 1] | tmp[2 * words - 1]) >> (n % 64)))
-		return -EINVAL;
-	bitmap_from_arr64(mask, tmp, n);
-	bitmap_from_arr64(values, tmp + words, n);
 	bitmap_zero(raise, n);
-
-	/*
-	 * A consumer's threaded handler reads the level that raised it (from
-	 * chip->levels, never from the server, so this cannot deadlock):
-	 * before a line raised earlier changes again, wait for the handlers
-	 * of its last interrupt.  Servers that answer input reads themselves
-	 * (GUSE_CREATE_F_GET_INPUTS) are not waited for.
-	 */
-	mutex_lock(&chip->inject_lock);
-	if (!(chip->features & GUSE_CREATE_F_GET_INPUTS)) {
-		bitmap_and(wait, mask, chip->irq_unsynced, n);
-		for_each_set_bit(line, wait, n) {
-			irq = irq_find_mapping(chip->irq_domain, line);
-			if (irq)
-				synchronize_irq(irq);
-		}
-		bitmap_andnot(chip->irq_unsynced, chip->irq_unsynced, wait, n);
-	}
-
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	for_each_set_bit(line, mask, n) {
 		old = test_bit(line, chip->levels);
@@ -471,6 +499,126 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 		generic_handle_domain_irq_safe(chip->irq_domain, line);
 	if (!(chip->features & GUSE_CREATE_F_GET_INPUTS))
 		bitmap_or(chip->irq_unsynced, chip->irq_unsynced, raise, n);
+}
+
+/*
+ * Applies the queued injections in order, each once the handlers of the
+ * lines it changes are done.  It waits for them here, in a worker, and not
+ * in the server's write(): a handler may need the server (it sets an
+ * output, or touches another chip the same server thread serves).
+ */
+static void guse_gpio_inject_work(struct work_struct *work)
+{
+	struct guse_gpio *chip = container_of(work, struct guse_gpio,
+					      inject_work);
+	unsigned int line, words = BITS_TO_LONGS(chip->gc.ngpio);
+	DECLARE_BITMAP(wait, GUSE_LINES_MAX);
+	struct guse_gpio_inject *inj;
+	struct irq_desc *desc;
+
+	for (;;) {
+		mutex_lock(&chip->inject_lock);
+		inj = list_first_entry_or_null(&chip->inject_queue,
+					       struct guse_gpio_inject, node);
+		if (!inj || chip->irq_dead) {
+			mutex_unlock(&chip->inject_lock);
+			return;
+		}
+		bitmap_and(wait, inj->bits, chip->irq_unsynced,
+			   chip->gc.ngpio);
+		mutex_unlock(&chip->inject_lock);
+
+		/* only this worker raises while the queue is not empty */
+		for_each_set_bit(line, wait, chip->gc.ngpio) {
+			desc = guse_gpio_line_desc(chip, line);
+			if (desc)
+				synchronize_irq(irq_desc_get_irq(desc));
+		}
+
+		mutex_lock(&chip->inject_lock);
+		bitmap_andnot(chip->irq_unsynced, chip->irq_unsynced, wait,
+			      chip->gc.ngpio);
+		guse_gpio_apply_inputs(chip, inj->bits, inj->bits + words);
+		list_del(&inj->node);
+		chip->inject_len--;
+		mutex_unlock(&chip->inject_lock);
+		wake_up(&chip->inject_space);
+		kfree(inj);
+	}
+}
+
+/* Drops what is queued; the chip is dead (irq_dead is set). */
+static void guse_gpio_inject_stop(struct guse_gpio *chip)
+{
+	struct guse_gpio_inject *inj, *tmp;
+
+	cancel_work_sync(&chip->inject_work);
+	mutex_lock(&chip->inject_lock);
+	list_for_each_entry_safe(inj, tmp, &chip->inject_queue, node) {
+		list_del(&inj->node);
+		kfree(inj);
+	}
+	chip->inject_len = 0;
+	mutex_unlock(&chip->inject_lock);
+	wake_up_all(&chip->inject_space);
+}
+
+static bool guse_gpio_inject_space(struct guse_gpio *chip)
+{
+	return READ_ONCE(chip->inject_len) < GUSE_INJECT_QUEUE_MAX ||
+	       READ_ONCE(chip->irq_dead);
+}
+
+int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
+			 size_t len)
+{
+	unsigned int n = chip->gc.ngpio, words = GUSE_BITMAP_WORDS(n);
+	unsigned int lwords = BITS_TO_LONGS(n);
+	const struct guse_bitmap *bm = payload;
+	u64 tmp[2 * GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
+	DECLARE_BITMAP(mask, GUSE_LINES_MAX);
+	DECLARE_BITMAP(values, GUSE_LINES_MAX);
+	struct guse_gpio_inject *inj;
+	unsigned int i;
+
+	if (len != sizeof(*bm) + 2 * words * sizeof(__le64) ||
+	    le32_to_cpu(bm->num_words) != words || bm->reserved)
+		return -EINVAL;
+	for (i = 0; i < 2 * words; i++)
+		tmp[i] = le64_to_cpu(bm->words[i]);
+	if (n % 64 && ((tmp[words - 1] | tmp[2 * words - 1]) >> (n % 64)))
+		return -EINVAL;
+	bitmap_from_arr64(mask, tmp, n);
+	bitmap_from_arr64(values, tmp + words, n);
+
+	mutex_lock(&chip->inject_lock);
+	if (list_empty(&chip->inject_queue) &&
+	    !guse_gpio_inject_busy(chip, mask)) {
+		guse_gpio_apply_inputs(chip, mask, values);
+		mutex_unlock(&chip->inject_lock);
+		return 0;
+	}
+	mutex_unlock(&chip->inject_lock);
+
+	/* a line must wait for handlers: queue it behind what already waits */
+	inj = kmalloc(struct_size(inj, bits, 2 * lwords), GFP_KERNEL_ACCOUNT);
+	if (!inj)
+		return -ENOMEM;
+	bitmap_copy(inj->bits, mask, n);
+	bitmap_copy(inj->bits + lwords, values, n);
+	mutex_lock(&chip->inject_lock);
+	while (chip->inject_len >= GUSE_INJECT_QUEUE_MAX && !chip->irq_dead) {
+		mutex_unlock(&chip->inject_lock);
+		if (wait_event_interruptible(chip->inject_space,
+					     guse_gpio_inject_space(chip))) {
+			kfree(inj);
+			return -EINTR;
+		}
+		mutex_lock(&chip->inject_lock);
+	}
+	list_add_tail(&inj->node, &chip->inject_queue);
+	chip->inject_len++;
+	queue_work(system_unbound_wq, &chip->inject_work);
 	mutex_unlock(&chip->inject_lock);
 	return 0;
 }

@@ -73,8 +73,12 @@ struct irq_domain;
  * @irq_work: raises @irq_pending_level from hard interrupt context
  * @irq_pending_level: level-triggered lines to raise again on unmask
  * @irq_dead: the chip is going away: raise nothing any more
- * @inject_lock: serializes SET_INPUTS messages
+ * @inject_lock: serializes SET_INPUTS messages and protects the four below
  * @irq_unsynced: lines raised whose handlers may not have run yet
+ * @inject_queue: injections waiting for handlers, oldest first
+ * @inject_len: entries in @inject_queue
+ * @inject_work: applies @inject_queue
+ * @inject_space: writers waiting for room in @inject_queue
  * @irq_fwnode: names @irq_domain
  * @irq_domain: the chip's interrupts, one per line
  */
@@ -117,6 +121,10 @@ struct guse_gpio {
 	bool irq_dead;
 	struct mutex inject_lock;	/* see the kernel-doc above */
 	unsigned long *irq_unsynced;
+	struct list_head inject_queue;
+	unsigned int inject_len;
+	struct work_struct inject_work;
+	wait_queue_head_t inject_space;
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
 };
@@ -205,9 +213,13 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip);
  * whose level changed the way their trigger asks for.  Unless the server
  * reads inputs itself (GUSE_CREATE_F_GET_INPUTS), a line raised by an
  * earlier message is not changed before the consumers' handlers for that
- * interrupt have run.
+ * interrupt have run: such a message, and every one after it, is queued
+ * and applied in order by a worker once they have.  The server's write()
+ * never waits for a handler; it waits only while GUSE_INJECT_QUEUE_MAX
+ * messages are queued.
  *
- * Return: 0, or -EINVAL for a malformed message (nothing changes).
+ * Return: 0; -EINVAL for a malformed message (nothing changes); -ENOMEM;
+ * -EINTR when a signal ended the wait for room in the queue.
  */
 int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 			 size_t len);
