@@ -82,6 +82,20 @@ struct gpiod_line_request *user_request(struct gpiod_chip *chip,
 	return req;
 }
 
+int user_reconfigure(struct gpiod_line_request *req, const struct user_req *r)
+{
+	struct gpiod_line_config *lc = make_line_config(r);
+	int ret = -1, err = errno;
+
+	if (lc) {
+		ret = gpiod_line_request_reconfigure_lines(req, lc);
+		err = errno;
+	}
+	gpiod_line_config_free(lc);
+	errno = err;
+	return ret;
+}
+
 int user_request_once(const char *chip_name, const struct user_req *r)
 {
 	struct gpiod_line_request *req;

@@ -34,6 +34,8 @@ struct user_req {
 struct gpiod_chip *user_chip_open(const char *chip_name);
 struct gpiod_line_request *user_request(struct gpiod_chip *chip,
 					const struct user_req *r);
+/* Changes the lines of @req to what @r says (its offsets must be @req's). */
+int user_reconfigure(struct gpiod_line_request *req, const struct user_req *r);
 /*
  * What a one-shot user does: opens the chip, requests, releases, closes.
  * Returns 0 or the errno of the step that failed.

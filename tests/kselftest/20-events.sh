@@ -1,5 +1,7 @@
 #!/bin/bash
-# Injected levels become edge events: v2 and v1 uAPI, debounce, interrupt
-# configuration, watchers of a dying server (tests/guse-events-test.c).
+# Injected levels become edge events: libgpiod users and uAPI v1, debounce,
+# interrupt configuration, watchers of a dying server
+# (tests/guse-events-test.c).
 top=$(cd "$(dirname "$0")/../.." && pwd)
-exec "$top/tests/guse-events-test"
+. "$top/tests/lib/program.sh"
+run_program guse-events-test
