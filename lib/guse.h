@@ -782,10 +782,29 @@ GUSE_API int guse_loop_remove_chip(struct guse_loop *loop,
 
 /**
  * @brief Dispatch the loop's chips until guse_loop_exit() or an error.
+ *
+ * Chips are served in turn: each handles at most a few dozen messages
+ * before the other ready chips get theirs, so a busy chip cannot starve
+ * the others.  A callback may free its own chip or another chip of the
+ * loop (guse_chip_free()); the loop then just stops serving it.
+ *
  * @return 0 after guse_loop_exit(); -1 with errno when a chip failed (for
- *         example ENODEV) or epoll failed.
+ *         example ENODEV: see guse_loop_get_failed_chip()) or epoll failed.
  */
 GUSE_API int guse_loop_run(struct guse_loop *loop);
+
+/**
+ * @brief The chip whose failure made guse_loop_run() return -1.
+ *
+ * Typically the server frees that chip (or removes it from the loop) and
+ * runs the loop again for the others.
+ *
+ * @param loop Loop.
+ * @return The chip, still in the loop; NULL if the last guse_loop_run()
+ *         returned 0 or failed in epoll, or once that chip was removed
+ *         from the loop (guse_chip_free() removes it).
+ */
+GUSE_API struct guse_chip *guse_loop_get_failed_chip(struct guse_loop *loop);
 
 /**
  * @brief Make guse_loop_run() return 0.

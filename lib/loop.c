@@ -10,6 +10,12 @@
 #include "internal.h"
 
 #define MAX_EVENTS 16
+/*
+ * Messages one chip may handle per wakeup.  A chip that still has messages
+ * stays readable and epoll (level-triggered) reports it again after the
+ * other ready chips, so a busy chip cannot starve the others.
+ */
+#define CHIP_BUDGET 32
 
 /*
  * The loop: an epoll set of its chips' descriptors and of exit_fd.  Used
@@ -23,6 +29,7 @@ struct guse_loop {
 	struct guse_chip *chips;	/* chip->loop_next list */
 	struct epoll_event ev[MAX_EVENTS];
 	int nev;
+	struct guse_chip *failed;	/* made the last run fail */
 };
 
 /* epoll data of exit_fd; NULL marks a removed chip's entry in ev[] */
@@ -98,6 +105,8 @@ GUSE_API int guse_loop_remove_chip(struct guse_loop *loop,
 	for (i = 0; i < loop->nev; i++)
 		if (loop->ev[i].data.ptr == chip)
 			loop->ev[i].data.ptr = NULL;
+	if (loop->failed == chip)
+		loop->failed = NULL;
 	for (pp = &loop->chips; *pp; pp = &(*pp)->loop_next) {
 		if (*pp == chip) {
 			*pp = chip->loop_next;
@@ -121,6 +130,7 @@ GUSE_API int guse_loop_run(struct guse_loop *loop)
 {
 	int ret = 0, i;
 
+	loop->failed = NULL;
 	for (;;) {
 		loop->nev = epoll_wait(loop->epfd, loop->ev, MAX_EVENTS, -1);
 		if (loop->nev < 0) {
@@ -144,7 +154,9 @@ GUSE_API int guse_loop_run(struct guse_loop *loop)
 			struct guse_chip *chip = loop->ev[i].data.ptr;
 
 			/* NULL: removed (maybe freed) by a callback */
-			if (chip && guse_chip_dispatch(chip) < 0) {
+			if (chip && guse_chip_dispatch_some(chip,
+							    CHIP_BUDGET) < 0) {
+				loop->failed = chip;
 				ret = -1;
 				goto out;
 			}
@@ -153,4 +165,9 @@ GUSE_API int guse_loop_run(struct guse_loop *loop)
 out:
 	loop->nev = 0;
 	return ret;
+}
+
+GUSE_API struct guse_chip *guse_loop_get_failed_chip(struct guse_loop *loop)
+{
+	return loop->failed;
 }

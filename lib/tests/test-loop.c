@@ -153,6 +153,107 @@ static void test_loop_chip_gone(void)
 	guse_chip_free(chip);
 }
 
+/* guse_loop_run() says which chip failed; the others keep working. */
+static void test_loop_failed_chip(void)
+{
+	struct fk fk[2];
+	struct guse_chip *chip[2];
+	struct driver d = { .fk = fk, .nfk = 1 };
+	struct guse_loop *loop = guse_loop_new();
+	pthread_t t;
+
+	chip[0] = new_chip(&fk[0], 4);
+	chip[1] = new_chip(&fk[1], 4);
+	CHECK_EQ(guse_loop_add_chip(loop, chip[0]), 0);
+	CHECK_EQ(guse_loop_add_chip(loop, chip[1]), 0);
+	CHECK(!guse_loop_get_failed_chip(loop));
+	fk_close(&fk[1]);	/* the kernel side of chip 1 goes away */
+	errno = 0;
+	CHECK_EQ(guse_loop_run(loop), -1);
+	CHECK_EQ(errno, ENODEV);
+	CHECK(guse_loop_get_failed_chip(loop) == chip[1]);
+	/* the server drops the failed chip; the loop serves the other */
+	guse_chip_free(chip[1]);
+	CHECK(!guse_loop_get_failed_chip(loop));
+	d.loop = loop;
+	pthread_create(&t, NULL, driver_thread, &d);
+	CHECK_EQ(guse_loop_run(loop), 0);
+	pthread_join(t, NULL);
+	CHECK(!guse_loop_get_failed_chip(loop));
+	guse_chip_free(chip[0]);
+	guse_loop_free(loop);
+	fk_close(&fk[0]);
+}
+
+/*
+ * A chip that always has another message does not starve the others: chip
+ * A's consumer callback queues the next CONSUMER message for A (up to
+ * FLOOD), chip B has one request, whose callback stops the loop.
+ */
+#define FLOOD 5000
+
+struct flood {
+	struct fk *fk;
+	int count, count_at_b;
+	struct guse_loop *loop;
+};
+
+static void flood_consumer(struct guse_chip *chip, unsigned int line,
+			   const char *consumer)
+{
+	struct flood *f = guse_chip_get_user_data(chip);
+	struct guse_line_consumer lc = pl_consumer(line, consumer);
+
+	if (++f->count < FLOOD)
+		fk_send_raw(f->fk, 0, GUSE_OP_CONSUMER, GUSE_MSG_F_NOREPLY, 0,
+			    0, &lc, sizeof(lc));
+}
+
+static void b_get_direction(struct guse_request *req, unsigned int line)
+{
+	struct flood *f = guse_request_get_user_data(req);
+
+	(void)line;
+	f->count_at_b = f->count;
+	guse_loop_exit(f->loop);
+	guse_reply_default(req);
+}
+
+static void test_loop_round_robin(void)
+{
+	static const struct guse_chip_ops a_ops = { .consumer = flood_consumer };
+	static const struct guse_chip_ops b_ops = {
+		.get_direction = b_get_direction };
+	struct guse_chip_config *cfg = guse_chip_config_new();
+	struct guse_line_consumer lc = pl_consumer(0, "flood");
+	struct guse_line l0 = pl_line(0);
+	struct guse_chip *a, *b;
+	struct fk fk[2];
+	struct flood f = { .fk = &fk[0], .count_at_b = -1 };
+
+	f.loop = guse_loop_new();
+	guse_chip_config_set_num_lines(cfg, 4);
+	a = fk_chip(&fk[0], cfg, 4, &a_ops, sizeof(a_ops), &f, NULL, 0);
+	b = fk_chip(&fk[1], cfg, 4, &b_ops, sizeof(b_ops), &f, NULL, 0);
+	guse_chip_config_free(cfg);
+	CHECK_EQ(guse_loop_add_chip(f.loop, a), 0);
+	CHECK_EQ(guse_loop_add_chip(f.loop, b), 0);
+	fk_send_raw(&fk[0], 0, GUSE_OP_CONSUMER, GUSE_MSG_F_NOREPLY, 0, 0, &lc,
+		    sizeof(lc));
+	fk_send(&fk[1], GUSE_OP_GET_DIRECTION, 1, &l0, sizeof(l0));
+	CHECK_EQ(guse_loop_run(f.loop), 0);
+	/* B was served after a bounded number of A's messages (at most two
+	 * turns of A), not after all of them */
+	CHECK(f.count_at_b >= 0);
+	CHECK(f.count_at_b <= 64);
+	CHECK(f.count < FLOOD);
+	guse_chip_free(a);
+	guse_chip_free(b);
+	guse_loop_free(f.loop);
+	fk_close(&fk[0]);
+	fk_close(&fk[1]);
+}
+
 static void test_chip_run_signal(void)
 {
 	struct fk fk;
@@ -197,6 +298,8 @@ int main(void)
 		{ "loop_two_chips_signal", test_loop_two_chips_signal },
 		{ "loop_exit_thread", test_loop_exit_thread },
 		{ "loop_chip_gone", test_loop_chip_gone },
+		{ "loop_failed_chip", test_loop_failed_chip },
+		{ "loop_round_robin", test_loop_round_robin },
 		{ "chip_run_signal", test_chip_run_signal },
 	};
 
