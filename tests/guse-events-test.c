@@ -295,12 +295,30 @@ TEST_F_TIMEOUT(events, debounce_gives_held_level_one_event, TIMEOUT_S)
 	EXPECT_EQ(GPIOD_EDGE_EVENT_RISING_EDGE, self->ev[0].type);
 }
 
+/*
+ * Waits up to @ms for the server to have seen an IRQ_CONFIG of line 5
+ * with @flags: the kernel sends it without waiting for the answer.
+ */
+static void wait_irq_config(struct raw_server *srv, struct raw_seen *seen,
+			    uint32_t flags, int ms)
+{
+	int deadline = raw_now_ms() + ms;
+
+	for (;;) {
+		raw_server_seen(srv, seen);
+		if ((seen->irq_configs && seen->last_irq_line == 5 &&
+		     seen->last_irq_flags == flags) || raw_now_ms() >= deadline)
+			return;
+		usleep(5000);
+	}
+}
+
 TEST_F_TIMEOUT(events, both_edges_reach_server_as_irq_config, TIMEOUT_S)
 {
 	struct raw_seen seen;
 
 	REQUEST(.first = 5, .num = 1, .edge = GPIOD_LINE_EDGE_BOTH);
-	raw_server_seen(&self->srv, &seen);
+	wait_irq_config(&self->srv, &seen, GUSE_IRQ_F_ENABLED, 5000);
 	EXPECT_EQ(5U, seen.last_irq_line);
 	EXPECT_EQ((uint32_t)GUSE_IRQ_TYPE_EDGE_BOTH, seen.last_irq_type);
 	EXPECT_EQ((uint32_t)GUSE_IRQ_F_ENABLED, seen.last_irq_flags);
@@ -308,17 +326,12 @@ TEST_F_TIMEOUT(events, both_edges_reach_server_as_irq_config, TIMEOUT_S)
 
 TEST_F_TIMEOUT(events, release_disables_irq_at_server, TIMEOUT_S)
 {
-	int deadline = raw_now_ms() + 100;
 	struct raw_seen seen;
 
 	REQUEST(.first = 5, .num = 1, .edge = GPIOD_LINE_EDGE_BOTH);
+	wait_irq_config(&self->srv, &seen, GUSE_IRQ_F_ENABLED, 5000);
 	release(self);
-	do {
-		raw_server_seen(&self->srv, &seen);
-		if (!seen.last_irq_flags)
-			break;
-		usleep(5000);
-	} while (raw_now_ms() < deadline);
+	wait_irq_config(&self->srv, &seen, 0, 100);
 	EXPECT_EQ(5U, seen.last_irq_line);
 	EXPECT_EQ(0U, seen.last_irq_flags);
 }
