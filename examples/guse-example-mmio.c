@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <guse.h>
 
@@ -248,16 +249,27 @@ int main(void)
 	soc.chip = guse_chip_new(cfg, &ops, sizeof(ops), &soc);
 	guse_chip_config_free(cfg);
 	if (!soc.chip) {
+		const char *hint = guse_error_hint(errno);
+
 		perror("guse_chip_new");
+		if (hint)
+			fprintf(stderr, "%s\n", hint);	/* e.g. modprobe */
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	pthread_create(&cpu, NULL, cpu_thread, NULL);
+	ret = pthread_create(&cpu, NULL, cpu_thread, NULL);
+	if (ret) {
+		fprintf(stderr, "pthread_create: %s\n", strerror(ret));
+		guse_chip_free(soc.chip);
+		return 1;
+	}
 	printf("ready %s\n", guse_chip_get_name(soc.chip));
 	fflush(stdout);
 
 	ret = guse_chip_run(soc.chip);	/* dispatch in this thread */
+	if (ret)
+		perror("guse_chip_run");
 
 	soc.stop = 1;
 	pthread_join(cpu, NULL);

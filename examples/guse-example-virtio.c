@@ -140,16 +140,27 @@ int main(void)
 	vio = guse_virtio_new(cfg, &backend, sizeof(backend), NULL);
 	guse_chip_config_free(cfg);
 	if (!vio) {
+		const char *hint = guse_error_hint(errno);
+
 		perror("guse_virtio_new");
+		if (hint)
+			fprintf(stderr, "%s\n", hint);	/* e.g. modprobe */
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	pthread_create(&hw, NULL, button_thread, NULL);
+	ret = pthread_create(&hw, NULL, button_thread, NULL);
+	if (ret) {
+		fprintf(stderr, "pthread_create: %s\n", strerror(ret));
+		guse_virtio_free(vio);
+		return 1;
+	}
 	printf("ready %s\n", guse_chip_get_name(guse_virtio_get_chip(vio)));
 	fflush(stdout);
 
 	ret = guse_chip_run(guse_virtio_get_chip(vio));
+	if (ret)
+		perror("guse_chip_run");
 
 	stop = 1;
 	pthread_join(hw, NULL);

@@ -142,6 +142,33 @@ enum guse_line_irq_type {
  */
 GUSE_API const char *guse_version_string(void);
 
+/**
+ * @brief What an error of chip creation means and how to get past it.
+ *
+ * For the errno of a failed guse_chip_new(), guse_chip_new_fd(),
+ * guse_virtio_new() or guse_virtio_new_fd(): one sentence, without the
+ * errno's own text, that names the cause and the way out, e.g. for ENOENT
+ * that /dev/guse is missing and `modprobe gpio-guse` provides it, for
+ * EACCES the udev rule and the guse group, for EINVAL the limits of the
+ * chip description.  A program prints it after strerror(errnum):
+ *
+ * @code
+ * chip = guse_chip_new(cfg, &ops, sizeof(ops), NULL);
+ * if (!chip) {
+ *         const char *hint = guse_error_hint(errno);
+ *
+ *         perror("guse_chip_new");
+ *         if (hint)
+ *                 fprintf(stderr, "%s\n", hint);
+ * }
+ * @endcode
+ *
+ * @param errnum An errno value.
+ * @return A static string, or NULL when there is nothing to add to
+ *         strerror(errnum) (ENOMEM, for example).
+ */
+GUSE_API const char *guse_error_hint(int errnum);
+
 /** @} */
 
 /**

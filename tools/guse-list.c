@@ -149,5 +149,10 @@ int main(int argc, char **argv)
 		free(list[i]);
 	}
 	free(list);
-	return fflush(stdout) ? 1 : 0;
+	if (fflush(stdout)) {
+		fprintf(stderr, "guse-list: writing the list: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	return 0;
 }

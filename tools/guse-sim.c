@@ -33,6 +33,9 @@
 #endif
 
 #define MAX_CHIPS	64
+#define TIMEOUT_MAX_MS	600000
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 #define MAX_CLIENTS	32
 #define LINE_MAX_LEN	4096
 #define WAIT_DEFAULT_MS	10000
@@ -823,6 +826,7 @@ static int parse_args(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *range = NULL;
 	unsigned long v;
 	int c;
 
@@ -833,21 +837,28 @@ static int parse_args(int argc, char **argv)
 			opt.label = optarg;
 			break;
 		case 'n':
-			if (!parse_uint(optarg, GUSE_LINES_MAX, &v) || !v)
+			if (!parse_uint(optarg, GUSE_LINES_MAX, &v) || !v) {
+				range = "1 to " STR(GUSE_LINES_MAX);
 				goto bad;
+			}
 			opt.num_lines = (unsigned int)v;
 			break;
 		case 'N':
 			opt.line_names = optarg;
 			break;
 		case 't':
-			if (!parse_uint(optarg, 600000, &v))
+			if (!parse_uint(optarg, TIMEOUT_MAX_MS, &v)) {
+				range = "0 (the kernel's default) to "
+					STR(TIMEOUT_MAX_MS) " ms";
 				goto bad;
+			}
 			opt.timeout_ms = (unsigned int)v;
 			break;
 		case OPT_CHIPS:
-			if (!parse_uint(optarg, MAX_CHIPS, &v) || !v)
+			if (!parse_uint(optarg, MAX_CHIPS, &v) || !v) {
+				range = "1 to " STR(MAX_CHIPS);
 				goto bad;
+			}
 			opt.nchips = (unsigned int)v;
 			break;
 		case 'j':
@@ -893,9 +904,28 @@ static int parse_args(int argc, char **argv)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "guse-sim: bad value for option -%c: %s\n",
-		c < 256 ? c : '-', optarg);
+	if (c < 256)
+		fprintf(stderr, "guse-sim: bad value for option -%c: %s (%s)\n",
+			c, optarg, range);
+	else
+		fprintf(stderr, "guse-sim: bad value for option --chips: %s "
+			"(%s)\n", optarg, range);
 	return -1;
+}
+
+/* Why chip @idx could not be created, and what to do about it. */
+static void create_error(unsigned int idx, int err)
+{
+	const char *hint = guse_error_hint(err);
+
+	if (opt.nchips > 1)
+		fprintf(stderr, "guse-sim: cannot create chip %u of %u: %s\n",
+			idx, opt.nchips, strerror(err));
+	else
+		fprintf(stderr, "guse-sim: cannot create chip: %s\n",
+			strerror(err));
+	if (hint)
+		fprintf(stderr, "guse-sim: %s\n", hint);
 }
 
 static struct guse_chip_config *make_config(unsigned int idx)
@@ -903,8 +933,10 @@ static struct guse_chip_config *make_config(unsigned int idx)
 	struct guse_chip_config *cfg = guse_chip_config_new();
 	char label[GUSE_NAME_SIZE + 16];
 
-	if (!cfg)
+	if (!cfg) {
+		perror("guse-sim");
 		return NULL;
+	}
 	if (opt.nchips > 1)
 		snprintf(label, sizeof(label), "%s-%u", opt.label, idx);
 	else
@@ -920,8 +952,10 @@ static struct guse_chip_config *make_config(unsigned int idx)
 		char *names = strdup(opt.line_names), *p, *next;
 		unsigned int line = 0;
 
-		if (!names)
+		if (!names) {
+			perror("guse-sim");
 			goto err;
+		}
 		for (p = names; p; p = next, line++) {
 			next = strchr(p, ',');
 			if (next)
@@ -977,14 +1011,15 @@ int main(int argc, char **argv)
 					 (void *)(intptr_t)i);
 		guse_chip_config_free(cfg);
 		if (!chips[i]) {
-			fprintf(stderr, "guse-sim: cannot create chip: %s\n",
-				strerror(errno));
+			create_error(i, errno);
 			goto out;
 		}
 	}
 	if (opt.socket_path && open_control_socket() < 0) {
-		fprintf(stderr, "guse-sim: control socket %s: %s\n",
-			opt.socket_path, strerror(errno));
+		fprintf(stderr, "guse-sim: control socket %s: %s%s\n",
+			opt.socket_path, strerror(errno),
+			errno == EADDRINUSE ?
+			" (a file that is not a socket is in the way)" : "");
 		goto out;
 	}
 	for (i = 0; i < opt.nchips; i++) {
@@ -1059,7 +1094,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < nch; i++) {
 			if (pfd[i].revents &&
 			    guse_chip_dispatch(chips[i]) < 0) {
-				fprintf(stderr, "guse-sim: %s: %s\n",
+				fprintf(stderr, "guse-sim: %s: connection to "
+					"the kernel lost: %s\n",
 					guse_chip_get_name(chips[i]),
 					strerror(errno));
 				goto out;

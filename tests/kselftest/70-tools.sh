@@ -41,7 +41,7 @@ start_sim() {
 chip_of() { awk '/^ready/ {print $2; exit}' "$work/$1"; }
 traced() { grep -q -- "$2" "$work/$1"; }
 
-ktap_plan 19
+ktap_plan 20
 
 start_sim sim -l guse-tools -n 8 -N led0,led1,button,irq,,,,last
 chip=$(chip_of sim)
@@ -153,6 +153,11 @@ dchip=$(chip_of decl)
 out=$(gpioget -c "${dchip:-none}" 0 2>&1)
 ktap_ok "a request the server declines fails in gpioget with EBUSY" \
 	grep -qi "busy" <<<"$out"
+
+# without a guse device (the modules stay loaded: GUSE_DEVICE points away)
+out=$(GUSE_DEVICE=$work/no-guse "$sim" -q </dev/null 2>&1)
+ktap_ok "guse-sim without /dev/guse says that modprobe gpio-guse provides it" \
+	grep -q "/dev/guse does not exist.*modprobe gpio-guse" <<<"$out"
 
 # valgrind
 if command -v valgrind >/dev/null; then
