@@ -505,10 +505,11 @@ GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 	 * chip->lock is held across the write, so that the answer (which reads
 	 * the levels under that lock) sees the new levels; that write never
 	 * waits in the kernel.  Without GUSE_CREATE_F_GET_INPUTS the kernel
-	 * answers input reads itself, and the write may wait for consumers'
-	 * interrupt handlers, which may wait for this server's answer to a
-	 * request of theirs: replies need chip->lock, so only inject_lock is
-	 * held then.
+	 * answers input reads itself, and the write may wait (when 256
+	 * injections are queued) for the kernel's worker, which waits for
+	 * consumers' interrupt handlers, which may wait for this server's
+	 * answer to a request of theirs: replies need chip->lock, so only
+	 * inject_lock is held then.
 	 */
 	pthread_mutex_lock(&chip->inject_lock);
 	pthread_mutex_lock(&chip->lock);

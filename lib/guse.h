@@ -271,16 +271,17 @@ GUSE_API void guse_chip_config_set_track_all(struct guse_chip_config *cfg,
  *
  * Off by default: the kernel answers reads of input lines itself from the
  * levels injected with guse_chip_set_inputs(), sends GET_VALUES only for
- * the lines it records as outputs, and an injection that changes a line
- * again first waits until the consumers' interrupt handlers of its previous
- * edge have run, so that no edge is lost or reported with the wrong
- * direction.
+ * the lines it records as outputs, and the kernel applies an injection that
+ * changes a line again only after the consumers' interrupt handlers of its
+ * previous edge have run (it queues it; the write does not wait), so that
+ * no edge is lost or reported with the wrong direction.
  *
  * On (GUSE_CREATE_F_GET_INPUTS), every read reaches the server: the
  * get_values callback, or without one the built-in state, which answers
- * inputs with the level last injected.  Injections then never wait, and a
- * get_values callback must answer an input line with the level it last
- * injected, or a consumer watching both edges may report the wrong one.
+ * inputs with the level last injected.  Injections are then applied at
+ * once, and a get_values callback must answer an input line with the level
+ * it last injected, or a consumer watching both edges may report the wrong
+ * one.
  * Setting a get_values callback does not turn this on.
  *
  * @param cfg Configuration.

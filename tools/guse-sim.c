@@ -713,7 +713,7 @@ static void usage(FILE *f)
 "      --decline-config       decline every SET_CONFIG (EOPNOTSUPP)\n"
 "      --decline-request      refuse every line request (EBUSY)\n"
 "      --trace-reads          serve (and trace) reads of input lines too;\n"
-"                             injected edges are then not waited for\n"
+"                             injections are then applied at once\n"
 "  -h, --help                 this help\n"
 "  -V, --version              print the version\n"
 "\n"
