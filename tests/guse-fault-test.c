@@ -3,11 +3,12 @@
  * guse-fault-test: servers that die, lie or dawdle.
  *
  *  - Many rounds of: a forked server creates a chip, answers some requests
- *    and leaves others pending while consumer threads hammer the chip, one
- *    consumer watches edges and one holds an output line; the server is
- *    SIGKILLed.  Every consumer must return promptly (far below the chip
- *    timeout) with ENODEV (ENOENT/ENXIO for an open() racing the removal),
- *    the chip's /dev/gpiochipN and /sys/class/guse/guseN must go.
+ *    and leaves others pending while consumer threads (libgpiod users)
+ *    hammer the chip, one consumer watches edges and one holds an output
+ *    line; the server is SIGKILLed.  Every consumer must return promptly
+ *    (far below the chip timeout) with ENODEV (ENOENT/ENXIO for an open()
+ *    racing the removal), the chip's /dev/gpiochipN and
+ *    /sys/class/guse/guseN must go.
  *  - A server writing garbage (random bytes, lengths, headers, replies with
  *    wrong opcode or size) gets an error for every such write, the pending
  *    request survives and the chip keeps working.
@@ -15,46 +16,35 @@
  *    timeout and the late replies get ENOENT.
  *
  * Environment: GUSE_FAULT_ROUNDS (default 100), GUSE_FAULT_SECONDS (time
- * budget of the kill rounds, default 20).  KTAP output.
+ * budget of the kill rounds, default 20).  kselftest harness, KTAP output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/gpio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "gpiod-user.h"
+#include "guse-kselftest.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS	14
 #define LINES		8
 #define HAMMERS		6	/* lines 2..7 */
 #define LINE_WATCH	0
 #define LINE_HOLD	1
 #define CHIP_TIMEOUT_MS	30000
 #define PROMPT_MS	1500	/* "promptly": far below CHIP_TIMEOUT_MS */
-
-static unsigned int env_uint(const char *name, unsigned int def,
-			     unsigned int min, unsigned int max)
-{
-	const char *s = getenv(name);
-	unsigned long v;
-
-	if (!s || !*s)
-		return def;
-	v = strtoul(s, NULL, 0);
-	return v < min ? min : v > max ? max : (unsigned int)v;
-}
+#define TIMEOUT_S	30	/* per test, but the kill rounds' */
+/* the kill rounds: their budget, plus the longest round (about 16 s) */
+#define KILL_TIMEOUT_S(budget) ((budget) + 40)
 
 static bool path_exists(const char *fmt, const char *name)
 {
@@ -77,21 +67,6 @@ static bool chip_gone(const struct guse_ready *r, int ms)
 		usleep(5000);
 	} while (raw_now_ms() < deadline);
 	return false;
-}
-
-static int request_line(int chipfd, unsigned int line, uint64_t flags,
-			const char *consumer)
-{
-	struct gpio_v2_line_request req;
-
-	memset(&req, 0, sizeof(req));
-	req.offsets[0] = line;
-	req.num_lines = 1;
-	req.config.flags = flags;
-	snprintf(req.consumer, sizeof(req.consumer), "%s", consumer);
-	if (ioctl(chipfd, GPIO_V2_GET_LINE_IOCTL, &req))
-		return -errno;
-	return req.fd;
 }
 
 /* ---- the killable server ------------------------------------------------ */
@@ -153,12 +128,13 @@ static void __attribute__((noreturn)) server_child(int wfd, unsigned int seed)
 
 enum { K_HAMMER, K_WATCH, K_HOLD };
 
+/* A consumer thread of one round; it owns @req (K_WATCH, K_HOLD) until joined. */
 struct fconsumer {
 	pthread_t thread;
 	int kind;
 	const char *chip_name;
 	unsigned int line;
-	int fd;			/* K_WATCH, K_HOLD: the request */
+	struct gpiod_line_request *req;
 	atomic_bool *killed;
 	/* results */
 	int err;		/* errno that ended it */
@@ -174,95 +150,113 @@ static void fc_end(struct fconsumer *c, int err)
 	c->err = err;
 }
 
+/* An edge watcher's event loop, reading the line when no event comes. */
+static void watch(struct fconsumer *c)
+{
+	struct gpiod_edge_event_buffer *buf = gpiod_edge_event_buffer_new(1);
+	int deadline = raw_now_ms() + 10000;
+
+	while (buf && raw_now_ms() < deadline) {
+		if (gpiod_line_request_wait_edge_events(c->req,
+							100000000LL) == 1) {
+			if (gpiod_line_request_read_edge_events(c->req, buf,
+								1) < 0) {
+				fc_end(c, errno);
+				goto out;
+			}
+			c->ops++;
+			continue;
+		}
+		/*
+		 * No event: reading the (input) line needs no server while it
+		 * lives; 6.1 keeps a dead server's chip while the line is
+		 * held, and then this fails with ENODEV.
+		 */
+		if (gpiod_line_request_get_value(c->req, c->line) ==
+		    GPIOD_LINE_VALUE_ERROR) {
+			fc_end(c, errno);
+			goto out;
+		}
+	}
+	fc_end(c, buf ? ETIMEDOUT : ENOMEM);
+out:
+	gpiod_edge_event_buffer_free(buf);
+}
+
+static void hold(struct fconsumer *c)
+{
+	int deadline = raw_now_ms() + 10000;
+
+	while (raw_now_ms() < deadline) {
+		/*
+		 * Set, then read back: on 6.1 gpio_chip.set returns void, so
+		 * only the read can report the dead server.
+		 */
+		if (gpiod_line_request_set_value(c->req, c->line,
+						 c->ops & 1) ||
+		    gpiod_line_request_get_value(c->req, c->line) ==
+		    GPIOD_LINE_VALUE_ERROR) {
+			fc_end(c, errno);
+			return;
+		}
+		c->ops++;
+		usleep(3000);
+	}
+	fc_end(c, ETIMEDOUT);
+}
+
+/* Requests its output line, sets and reads it, releases; again and again. */
+static void hammer(struct fconsumer *c)
+{
+	struct user_req r = { .first = c->line, .num = 1,
+			      .direction = GPIOD_LINE_DIRECTION_OUTPUT,
+			      .consumer = "fault-hammer" };
+	struct gpiod_line_request *req;
+	struct gpiod_chip *chip;
+	int deadline = raw_now_ms() + 10000;
+
+	chip = user_chip_open(c->chip_name);
+	if (!chip) {
+		fc_end(c, errno);
+		return;
+	}
+	while (raw_now_ms() < deadline) {
+		req = user_request(chip, &r);
+		if (!req) {
+			fc_end(c, errno);
+			goto out;
+		}
+		if (gpiod_line_request_set_value(req, c->line,
+						 GPIOD_LINE_VALUE_ACTIVE) ||
+		    gpiod_line_request_get_value(req, c->line) ==
+		    GPIOD_LINE_VALUE_ERROR) {
+			fc_end(c, errno);
+			gpiod_line_request_release(req);
+			goto out;
+		}
+		c->ops++;
+		gpiod_line_request_release(req);
+	}
+	fc_end(c, ETIMEDOUT);
+out:
+	gpiod_chip_close(chip);
+}
+
 static void *fconsumer_thread(void *arg)
 {
 	struct fconsumer *c = arg;
-	struct gpio_v2_line_values v;
-	char path[64];
-	int chipfd, fd;
 
 	switch (c->kind) {
-	case K_WATCH: {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		struct gpio_v2_line_event ev;
-		int deadline = raw_now_ms() + 10000;
-
-		while (raw_now_ms() < deadline) {
-			if (poll(&pfd, 1, 100) == 1) {
-				if (read(c->fd, &ev, sizeof(ev)) < 0) {
-					fc_end(c, errno);
-					return NULL;
-				}
-				c->ops++;
-				continue;
-			}
-			/*
-			 * No event: reading the (input) line needs no server
-			 * while it lives; 6.1 keeps a dead server's chip while
-			 * the line is held, and then this fails with ENODEV.
-			 */
-			v.mask = 1;
-			if (ioctl(c->fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v)) {
-				fc_end(c, errno);
-				return NULL;
-			}
-		}
-		fc_end(c, ETIMEDOUT);
-		return NULL;
-	}
-	case K_HOLD: {
-		int deadline = raw_now_ms() + 10000;
-
-		while (raw_now_ms() < deadline) {
-			v.mask = 1;
-			v.bits = c->ops & 1;
-			/*
-			 * Set, then read back: on 6.1 gpio_chip.set returns
-			 * void, so only the read can report the dead server.
-			 */
-			if (ioctl(c->fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &v) ||
-			    ioctl(c->fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v)) {
-				fc_end(c, errno);
-				return NULL;
-			}
-			c->ops++;
-			usleep(3000);
-		}
-		fc_end(c, ETIMEDOUT);
-		return NULL;
-	}
+	case K_WATCH:
+		watch(c);
+		break;
+	case K_HOLD:
+		hold(c);
+		break;
 	default:
+		hammer(c);
 		break;
 	}
-
-	snprintf(path, sizeof(path), "/dev/%s", c->chip_name);
-	chipfd = open(path, O_RDWR | O_CLOEXEC);
-	if (chipfd < 0) {
-		fc_end(c, errno);
-		return NULL;
-	}
-	for (int deadline = raw_now_ms() + 10000; raw_now_ms() < deadline;) {
-		fd = request_line(chipfd, c->line, GPIO_V2_LINE_FLAG_OUTPUT,
-				  "fault-hammer");
-		if (fd < 0) {
-			fc_end(c, -fd);
-			close(chipfd);
-			return NULL;
-		}
-		v.mask = 1;
-		v.bits = 1;
-		if (ioctl(fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &v) ||
-		    ioctl(fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v)) {
-			fc_end(c, errno);
-			close(fd);
-			close(chipfd);
-			return NULL;
-		}
-		c->ops++;
-		close(fd);
-	}
-	fc_end(c, ETIMEDOUT);
-	close(chipfd);
 	return NULL;
 }
 
@@ -291,15 +285,52 @@ static bool read_full(int fd, void *buf, size_t len, int timeout_ms)
 	return read(fd, buf, len) == (ssize_t)len;
 }
 
+/* Accounts for how consumer @c of a round ended, @t_kill the kill's time. */
+static void account(struct round_stats *st, const struct fconsumer *c,
+		    int t_kill)
+{
+	int lat = c->end_ms - t_kill;
+
+	st->ops += c->ops;
+	if (c->early) {
+		st->early++;
+		problem(st, "consumer ended before the kill: errno %d (kind %d)",
+			c->err, c->kind);
+		return;
+	}
+	if (lat > st->max_latency_ms)
+		st->max_latency_ms = lat;
+	if (c->err == ENODEV)
+		st->errnos[0]++;
+	else if (c->err == ENOENT && c->kind == K_HAMMER)
+		st->errnos[1]++;
+	else if (c->err == ENXIO && c->kind == K_HAMMER)
+		st->errnos[2]++;
+	else {
+		st->unexpected++;
+		problem(st, "consumer ended with errno %d (kind %d)", c->err,
+			c->kind);
+	}
+	if (c->kind == K_WATCH) {
+		st->watch_runs++;
+		st->watch_ok += c->err == ENODEV;
+	}
+	if (c->kind == K_HOLD) {
+		st->hold_runs++;
+		st->hold_ok += c->err == ENODEV;
+	}
+}
+
 /* One round: returns false when it could not even start. */
 static bool kill_round(struct round_stats *st, unsigned int round,
 		       unsigned int *seed)
 {
 	struct fconsumer c[HAMMERS + 2];
+	struct gpiod_chip *chip;
 	struct guse_ready ready;
 	atomic_bool killed = false;
 	unsigned int n = 0, i;
-	int p[2], chipfd, t_kill, status;
+	int p[2], t_kill, status;
 	struct timespec ts;
 	char h;
 	pid_t pid;
@@ -325,25 +356,22 @@ static bool kill_round(struct round_stats *st, unsigned int round,
 
 	memset(c, 0, sizeof(c));
 	/* the special consumers: an edge watcher and an output holder */
-	{
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/%s", ready.chip_name);
-		chipfd = open(path, O_RDWR | O_CLOEXEC);
-	}
+	chip = user_chip_open(ready.chip_name);
 	if (round % 3 != 2) {
+		struct user_req r = { .num = 1, .consumer = "fault-special" };
+
 		c[n].kind = round % 3 == 0 ? K_WATCH : K_HOLD;
-		c[n].line = c[n].kind == K_WATCH ? LINE_WATCH : LINE_HOLD;
-		c[n].fd = chipfd < 0 ? -1 :
-			request_line(chipfd, c[n].line, c[n].kind == K_WATCH ?
-				     GPIO_V2_LINE_FLAG_INPUT |
-				     GPIO_V2_LINE_FLAG_EDGE_RISING |
-				     GPIO_V2_LINE_FLAG_EDGE_FALLING :
-				     GPIO_V2_LINE_FLAG_OUTPUT, "fault-special");
-		if (c[n].fd < 0) {
+		c[n].line = r.first = c[n].kind == K_WATCH ? LINE_WATCH :
+							    LINE_HOLD;
+		if (c[n].kind == K_WATCH)
+			r.edge = GPIOD_LINE_EDGE_BOTH;
+		else
+			r.direction = GPIOD_LINE_DIRECTION_OUTPUT;
+		c[n].req = chip ? user_request(chip, &r) : NULL;
+		if (!c[n].req) {
 			st->setup_failures++;
 			problem(st, "round %d: special request: errno %d", round,
-				-c[n].fd);
+				errno);
 		} else {
 			n++;
 		}
@@ -373,55 +401,25 @@ static bool kill_round(struct round_stats *st, unsigned int round,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 5;
 	for (i = 0; i < n; i++) {
-		int lat;
-
 		if (pthread_timedjoin_np(c[i].thread, NULL, &ts)) {
 			/* a consumer stuck in the kernel: nothing to clean up */
-			ktap_diag("round %u: consumer %u (kind %d) still blocked 5 s after the kill",
-				  round, i, c[i].kind);
+			ksft_print_msg("round %u: consumer %u (kind %d) still blocked 5 s after the kill\n",
+				       round, i, c[i].kind);
 			st->stuck++;
 			continue;
 		}
-		st->ops += c[i].ops;
-		lat = c[i].end_ms - t_kill;
-		if (c[i].early) {
-			st->early++;
-			problem(st, "consumer ended before the kill: errno %d (kind %d)",
-				c[i].err, c[i].kind);
-			continue;
-		}
-		if (lat > st->max_latency_ms)
-			st->max_latency_ms = lat;
-		if (c[i].err == ENODEV)
-			st->errnos[0]++;
-		else if (c[i].err == ENOENT && c[i].kind == K_HAMMER)
-			st->errnos[1]++;
-		else if (c[i].err == ENXIO && c[i].kind == K_HAMMER)
-			st->errnos[2]++;
-		else {
-			st->unexpected++;
-			problem(st, "consumer ended with errno %d (kind %d)",
-				c[i].err, c[i].kind);
-		}
-		if (c[i].kind == K_WATCH) {
-			st->watch_runs++;
-			st->watch_ok += c[i].err == ENODEV;
-		}
-		if (c[i].kind == K_HOLD) {
-			st->hold_runs++;
-			st->hold_ok += c[i].err == ENODEV;
-		}
+		account(st, &c[i], t_kill);
 	}
 	/* on 6.1 the chip goes only once the watcher and holder let go */
 	if (raw_removes_held_chips() && !chip_gone(&ready, 3000))
 		st->not_removed++;
 	for (i = 0; i < n; i++)
-		if (c[i].kind != K_HAMMER && c[i].fd >= 0)
-			close(c[i].fd);
+		if (c[i].req)
+			gpiod_line_request_release(c[i].req);
 	if (!raw_removes_held_chips() && !chip_gone(&ready, 3000))
 		st->not_removed++;
-	if (chipfd >= 0)
-		close(chipfd);
+	if (chip)
+		gpiod_chip_close(chip);
 	waitpid(pid, &status, 0);
 	if (!WIFSIGNALED(status)) {
 		st->setup_failures++;
@@ -433,74 +431,83 @@ static bool kill_round(struct round_stats *st, unsigned int round,
 	return !st->stuck;
 }
 
-static void test_kill_rounds(void)
+FIXTURE(kill) {
+	unsigned int rounds, budget;
+	struct round_stats st;
+};
+
+FIXTURE_SETUP(kill)
 {
-	unsigned int rounds = env_uint("GUSE_FAULT_ROUNDS", 100, 1, 100000);
-	unsigned int budget = env_uint("GUSE_FAULT_SECONDS", 20, 1, 3600);
-	struct round_stats st = { 0 };
+	self->rounds = guse_env_uint("GUSE_FAULT_ROUNDS", 100, 1, 100000);
+	self->budget = guse_env_uint("GUSE_FAULT_SECONDS", 20, 1, 3600);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(kill)
+{
+}
+
+/* The default budget; main() sets the one of GUSE_FAULT_SECONDS. */
+TEST_F_TIMEOUT(kill, servers_sigkilled_with_requests_in_flight,
+	       KILL_TIMEOUT_S(20))
+{
+	struct round_stats *st = &self->st;
 	unsigned int seed = raw_now_ms(), r;
-	int end = raw_now_ms() + budget * 1000, t0 = raw_now_ms();
+	int end = raw_now_ms() + self->budget * 1000, t0 = raw_now_ms();
 
-	for (r = 0; r < rounds && raw_now_ms() < end; r++)
-		if (!kill_round(&st, r, &seed) && st.stuck)
+	for (r = 0; r < self->rounds && raw_now_ms() < end; r++)
+		if (!kill_round(st, r, &seed) && st->stuck)
 			break;
-	ktap_diag("%u kill rounds in %d ms (%u asked, budget %u s), %lu consumer ops",
-		  st.rounds, raw_now_ms() - t0, rounds, budget, st.ops);
-	ktap_diag("endings: %u ENODEV, %u ENOENT, %u ENXIO, %u unexpected, "
-		  "%u early, %u stuck; slowest %d ms after the kill",
-		  st.errnos[0], st.errnos[1], st.errnos[2], st.unexpected,
-		  st.early, st.stuck, st.max_latency_ms);
-	ktap_diag("rounds without a held request before the kill: %u", st.no_hold);
-	if (st.first_problem[0])
-		ktap_diag("first problem: %s", st.first_problem);
+	ksft_print_msg("%u kill rounds in %d ms (%u asked, budget %u s), %lu consumer ops\n",
+		       st->rounds, raw_now_ms() - t0, self->rounds,
+		       self->budget, st->ops);
+	ksft_print_msg("endings: %u ENODEV, %u ENOENT, %u ENXIO, %u unexpected, %u early, %u stuck; slowest %d ms after the kill\n",
+		       st->errnos[0], st->errnos[1], st->errnos[2],
+		       st->unexpected, st->early, st->stuck,
+		       st->max_latency_ms);
+	ksft_print_msg("rounds without a held request before the kill: %u\n",
+		       st->no_hold);
+	if (st->first_problem[0])
+		ksft_print_msg("first problem: %s\n", st->first_problem);
 
-	ktap_test(st.rounds >= (rounds < 10 ? rounds : 10) && !st.setup_failures,
-		  "servers with requests in flight are SIGKILLed %u times in a row",
-		  st.rounds);
-	ktap_test(!st.stuck && !st.early && !st.unexpected,
-		  "every consumer returns ENODEV (ENOENT/ENXIO when opening) after the kill");
-	ktap_test(!st.stuck && st.max_latency_ms < PROMPT_MS,
-		  "every consumer returns within %d ms of the kill (slowest %d ms, chip timeout %d ms)",
-		  PROMPT_MS, st.max_latency_ms, CHIP_TIMEOUT_MS);
-	ktap_test(st.rounds && !st.not_removed,
-		  "the killed server's /dev/gpiochipN and /sys/class/guse/guseN go away");
-	ktap_test(st.watch_runs && st.watch_ok == st.watch_runs,
-		  "an edge watcher of a killed server ends with ENODEV (%u/%u)",
-		  st.watch_ok, st.watch_runs);
-	ktap_test(st.hold_runs && st.hold_ok == st.hold_runs,
-		  "the holder of an output line of a killed server gets ENODEV (%u/%u)",
-		  st.hold_ok, st.hold_runs);
+	/* the servers with requests in flight were SIGKILLed, round after round */
+	EXPECT_LE(self->rounds < 10 ? self->rounds : 10, st->rounds);
+	EXPECT_EQ(0U, st->setup_failures);
+	/* every consumer returns ENODEV (ENOENT/ENXIO when opening) */
+	EXPECT_EQ(0U, st->stuck);
+	EXPECT_EQ(0U, st->early);
+	EXPECT_EQ(0U, st->unexpected);
+	/* ... promptly: far below the chip timeout */
+	EXPECT_GT(PROMPT_MS, st->max_latency_ms);
+	/* the killed server's /dev/gpiochipN and /sys/class/guse/guseN go */
+	EXPECT_EQ(0U, st->not_removed);
+	/* an edge watcher and an output holder of a killed server get ENODEV */
+	EXPECT_LT(0U, st->watch_runs);
+	EXPECT_EQ(st->watch_runs, st->watch_ok);
+	EXPECT_LT(0U, st->hold_runs);
+	EXPECT_EQ(st->hold_runs, st->hold_ok);
 }
 
 /* ---- one consumer thread for the garbage and slow tests ----------------- */
 
+/* A consumer requesting one input line; lives from one_start() to its join. */
 struct one {
 	pthread_t thread;
 	const char *chip_name;
 	unsigned int line;
-	atomic_int err;		/* -1 while running */
+	atomic_int err;		/* -1 while running, -2 if never started */
 	int ms;
 };
 
 static void *one_thread(void *arg)
 {
 	struct one *o = arg;
-	char path[64];
-	int chipfd, fd, t0 = raw_now_ms(), err = 0;
+	struct user_req r = { .first = o->line, .num = 1,
+			      .direction = GPIOD_LINE_DIRECTION_INPUT,
+			      .consumer = "fault-one" };
+	int t0 = raw_now_ms(), err;
 
-	snprintf(path, sizeof(path), "/dev/%s", o->chip_name);
-	chipfd = open(path, O_RDWR | O_CLOEXEC);
-	if (chipfd < 0) {
-		err = errno;
-	} else {
-		fd = request_line(chipfd, o->line, GPIO_V2_LINE_FLAG_INPUT,
-				  "fault-one");
-		if (fd < 0)
-			err = -fd;
-		else
-			close(fd);
-		close(chipfd);
-	}
+	err = user_request_once(o->chip_name, &r);
 	o->ms = raw_now_ms() - t0;
 	atomic_store(&o->err, err);
 	return NULL;
@@ -514,6 +521,13 @@ static void one_start(struct one *o, const char *chip, unsigned int line)
 	atomic_store(&o->err, -1);
 	if (pthread_create(&o->thread, NULL, one_thread, o))
 		atomic_store(&o->err, -2);
+}
+
+static void one_join(struct one *o)
+{
+	if (atomic_load(&o->err) != -2)
+		pthread_join(o->thread, NULL);
+	atomic_store(&o->err, -2);
 }
 
 /* Answers requests until the consumer is done; returns its errno. */
@@ -546,6 +560,8 @@ static int wait_for(int fd, uint16_t opcode, struct raw_msg *m, int timeout_ms)
 }
 
 /* ---- garbage ------------------------------------------------------------ */
+
+enum { GARBAGE = 2000 };
 
 static uint8_t gbuf[GUSE_MSG_SIZE_MAX + 64];
 
@@ -646,32 +662,50 @@ static int write_garbage(int fd, unsigned int *seed, uint64_t pending_id,
 	return raw_send(fd, gbuf, len);
 }
 
-static void test_garbage(void)
-{
-	enum { N = 2000 };
-	unsigned int seed = 12345, accepted = 0, i, errs[3] = { 0 };
+FIXTURE(garbage) {
+	int fd;
 	struct guse_ready ready;
 	struct one o;
-	struct raw_msg m;
-	int fd, ret, err;
+	struct raw_msg m;	/* the pending request */
+	unsigned int seed;
+};
 
-	/* before CREATE */
-	fd = raw_open();
-	for (i = 0; i < N; i++)
-		if (!write_garbage(fd, &seed, 1, GUSE_OP_REQUEST, false))
-			accepted++;
-	ret = raw_create_chip(fd, "garbage", 4, 10000, GUSE_CREATE_F_REQUEST,
-			      &ready);
-	ktap_test(fd >= 0 && !accepted && !ret,
-		  "%u garbage writes before CREATE all fail and leave the file fresh (%u accepted)",
-		  N, accepted);
+FIXTURE_SETUP(garbage)
+{
+	self->seed = 12345;
+	atomic_store(&self->o.err, -2);
+	self->fd = raw_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/guse: %s", strerror(errno));
+}
 
-	/* while a request is pending */
-	one_start(&o, ready.chip_name, 2);
-	ret = ret ? ret : wait_for(fd, GUSE_OP_REQUEST, &m, 5000);
-	accepted = 0;
-	for (i = 0; !ret && i < N; i++) {
-		err = write_garbage(fd, &seed, m.hdr.id, GUSE_OP_REQUEST, true);
+FIXTURE_TEARDOWN(garbage)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	one_join(&self->o);
+}
+
+/* Creates the chip; a consumer's request of line 2 is left pending. */
+static int live_chip(FIXTURE_DATA(garbage) *self)
+{
+	int ret = raw_create_chip(self->fd, "garbage", 4, 10000,
+				  GUSE_CREATE_F_REQUEST, &self->ready);
+
+	if (ret)
+		return ret;
+	one_start(&self->o, self->ready.chip_name, 2);
+	return wait_for(self->fd, GUSE_OP_REQUEST, &self->m, 5000);
+}
+
+/* GARBAGE garbage writes to the live chip; returns how many were accepted. */
+static unsigned int live_garbage(FIXTURE_DATA(garbage) *self)
+{
+	unsigned int accepted = 0, i, errs[3] = { 0 };
+	int err;
+
+	for (i = 0; i < GARBAGE; i++) {
+		err = write_garbage(self->fd, &self->seed, self->m.hdr.id,
+				    GUSE_OP_REQUEST, true);
 		if (!err)
 			accepted++;
 		else if (err == -EINVAL)
@@ -681,72 +715,139 @@ static void test_garbage(void)
 		else
 			errs[2]++;
 	}
-	ktap_diag("garbage on a live chip: %u EINVAL, %u ENOENT, %u other errors, %u accepted",
-		  errs[0], errs[1], errs[2], accepted);
-	ktap_test(!ret && !accepted && atomic_load(&o.err) == -1,
-		  "%u garbage writes to a live chip all fail; the pending request stays pending",
-		  N);
-	if (!ret)
-		raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0, NULL, 0);
-	err = one_serve(fd, &o, 5000);
-	ktap_test(!ret && err == 0,
-		  "the pending request completes with the real reply (errno %d)", err);
-	if (o.err != -2)
-		pthread_join(o.thread, NULL);
-	one_start(&o, ready.chip_name, 3);
-	err = one_serve(fd, &o, 5000);
-	ktap_test(!ret && err == 0, "the chip still serves consumers (errno %d)", err);
-	if (o.err != -2)
-		pthread_join(o.thread, NULL);
-	close(fd);
-	ktap_test(chip_gone(&ready, 3000), "the garbage server's chip is removed on close");
+	ksft_print_msg("garbage on a live chip: %u EINVAL, %u ENOENT, %u other errors, %u accepted\n",
+		       errs[0], errs[1], errs[2], accepted);
+	return accepted;
+}
+
+TEST_F_TIMEOUT(garbage, before_create_all_fail_and_file_stays_fresh,
+	       TIMEOUT_S)
+{
+	unsigned int accepted = 0, i;
+
+	for (i = 0; i < GARBAGE; i++)
+		if (!write_garbage(self->fd, &self->seed, 1, GUSE_OP_REQUEST,
+				   false))
+			accepted++;
+	EXPECT_EQ(0U, accepted);
+	EXPECT_EQ(0, raw_create_chip(self->fd, "garbage", 4, 10000,
+				     GUSE_CREATE_F_REQUEST, &self->ready));
+}
+
+TEST_F_TIMEOUT(garbage, live_chip_all_fail_and_request_stays_pending,
+	       TIMEOUT_S)
+{
+	ASSERT_EQ(0, live_chip(self));
+	EXPECT_EQ(0U, live_garbage(self));
+	EXPECT_EQ(-1, atomic_load(&self->o.err));
+}
+
+TEST_F_TIMEOUT(garbage, pending_request_completes_with_real_reply, TIMEOUT_S)
+{
+	ASSERT_EQ(0, live_chip(self));
+	live_garbage(self);
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_REQUEST, self->m.hdr.id,
+				  0, NULL, 0));
+	EXPECT_EQ(0, one_serve(self->fd, &self->o, 5000));
+}
+
+TEST_F_TIMEOUT(garbage, chip_still_serves_consumers, TIMEOUT_S)
+{
+	ASSERT_EQ(0, live_chip(self));
+	live_garbage(self);
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_REQUEST, self->m.hdr.id,
+				  0, NULL, 0));
+	ASSERT_EQ(0, one_serve(self->fd, &self->o, 5000));
+	one_join(&self->o);
+	one_start(&self->o, self->ready.chip_name, 3);
+	EXPECT_EQ(0, one_serve(self->fd, &self->o, 5000));
+}
+
+TEST_F_TIMEOUT(garbage, chip_removed_on_close, TIMEOUT_S)
+{
+	ASSERT_EQ(0, live_chip(self));
+	live_garbage(self);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_TRUE(chip_gone(&self->ready, 3000));
 }
 
 /* ---- slow server -------------------------------------------------------- */
 
-static void test_slow(void)
-{
-	enum { ROUNDS = 3, TIMEOUT = 200 };
-	unsigned int i, timeouts = 0, enoent = 0;
+enum { SLOW_ROUNDS = 3, SLOW_TIMEOUT = 200 };
+
+FIXTURE(slow) {
+	int fd;
 	struct guse_ready ready;
+	unsigned int timeouts, enoent;
+	int slowest, fastest;
+};
+
+/*
+ * A chip of a SLOW_TIMEOUT ms timeout whose server answers each of
+ * SLOW_ROUNDS requests twice as late.
+ */
+FIXTURE_SETUP(slow)
+{
 	struct raw_msg m;
 	struct one o;
-	int fd = raw_open(), ret, err, slowest = 0, fastest = 1 << 30;
+	unsigned int i;
+	int ret, err;
 
-	ret = raw_create_chip(fd, "slow", 4, TIMEOUT, GUSE_CREATE_F_REQUEST,
-			      &ready);
-	for (i = 0; i < ROUNDS && !ret; i++) {
-		one_start(&o, ready.chip_name, i);
-		if (wait_for(fd, GUSE_OP_REQUEST, &m, 3000) == 0) {
-			usleep(2 * TIMEOUT * 1000);
+	self->fastest = 1 << 30;
+	self->fd = raw_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/guse: %s", strerror(errno));
+	ret = raw_create_chip(self->fd, "slow", 4, SLOW_TIMEOUT,
+			      GUSE_CREATE_F_REQUEST, &self->ready);
+	ASSERT_EQ(0, ret) TH_LOG("create: %s", strerror(-ret));
+	for (i = 0; i < SLOW_ROUNDS; i++) {
+		one_start(&o, self->ready.chip_name, i);
+		if (wait_for(self->fd, GUSE_OP_REQUEST, &m, 3000) == 0) {
+			usleep(2 * SLOW_TIMEOUT * 1000);
 			/* the late reply */
-			if (raw_send_msg(fd, GUSE_OP_REQUEST, m.hdr.id, 0,
+			if (raw_send_msg(self->fd, GUSE_OP_REQUEST, m.hdr.id, 0,
 					 NULL, 0) == -ENOENT)
-				enoent++;
+				self->enoent++;
 		}
 		for (int t = 0; t < 300 && atomic_load(&o.err) == -1; t++)
 			usleep(10000);
 		err = atomic_load(&o.err);
 		if (err == ETIMEDOUT) {
-			timeouts++;
-			if (o.ms > slowest)
-				slowest = o.ms;
-			if (o.ms < fastest)
-				fastest = o.ms;
+			self->timeouts++;
+			if (o.ms > self->slowest)
+				self->slowest = o.ms;
+			if (o.ms < self->fastest)
+				self->fastest = o.ms;
 		} else {
-			ktap_diag("slow round %u: consumer errno %d", i, err);
+			ksft_print_msg("slow round %u: consumer errno %d\n", i,
+				       err);
 		}
-		if (err != -2)
-			pthread_join(o.thread, NULL);
+		one_join(&o);
 	}
-	ktap_test(!ret && timeouts == ROUNDS && fastest >= TIMEOUT - 20 &&
-		  slowest < TIMEOUT + 1000,
-		  "requests to a slow server fail with ETIMEDOUT after its %d ms timeout (%u/%u, %d..%d ms)",
-		  TIMEOUT, timeouts, ROUNDS, timeouts ? fastest : 0, slowest);
-	ktap_test(!ret && enoent == ROUNDS, "its late replies get ENOENT (%u/%u)",
-		  enoent, ROUNDS);
-	close(fd);
 }
+
+FIXTURE_TEARDOWN(slow)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F_TIMEOUT(slow, requests_etimedout_after_chip_timeout, TIMEOUT_S)
+{
+	ksft_print_msg("%u/%u timed out after %d..%d ms\n", self->timeouts,
+		       SLOW_ROUNDS, self->timeouts ? self->fastest : 0,
+		       self->slowest);
+	EXPECT_EQ((unsigned int)SLOW_ROUNDS, self->timeouts);
+	EXPECT_LE(SLOW_TIMEOUT - 20, self->fastest);
+	EXPECT_GT(SLOW_TIMEOUT + 1000, self->slowest);
+}
+
+TEST_F_TIMEOUT(slow, late_replies_enoent, TIMEOUT_S)
+{
+	EXPECT_EQ((unsigned int)SLOW_ROUNDS, self->enoent);
+}
+
+/* ---- at the end --------------------------------------------------------- */
 
 static unsigned int count_chips(void)
 {
@@ -761,23 +862,36 @@ static unsigned int count_chips(void)
 	return n;
 }
 
-int main(void)
+FIXTURE(end) {
+};
+
+FIXTURE_SETUP(end)
+{
+}
+
+FIXTURE_TEARDOWN(end)
+{
+}
+
+/* Runs last (the harness runs fixtures in the order of this file). */
+TEST_F_TIMEOUT(end, no_guse_chip_is_left, TIMEOUT_S)
 {
 	unsigned int left = ~0U;
 
-	ktap_plan(NUM_TESTS);
-	if (!raw_device_present())
-		ktap_bail(1, "no /dev/guse: the modules are not loaded");
-	signal(SIGPIPE, SIG_IGN);
-	test_kill_rounds();
-	test_garbage();
-	test_slow();
 	for (int t = 0; t < 50; t++) {
 		left = count_chips();
 		if (!left)
 			break;
 		usleep(100000);
 	}
-	ktap_test(left == 0, "no guse chip is left at the end (%u)", left);
-	ktap_finish();
+	EXPECT_EQ(0U, left);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int budget = guse_env_uint("GUSE_FAULT_SECONDS", 20, 1, 3600);
+
+	GUSE_SET_TIMEOUT(kill, servers_sigkilled_with_requests_in_flight,
+			 KILL_TIMEOUT_S(budget));
+	return guse_harness_main(argc, argv, GUSE_NEED_DEVICE());
 }

@@ -63,6 +63,14 @@ static inline int guse_harness_main(int argc, char **argv,
 		return guse_harness_main(argc, argv, (skip_why));	\
 	}
 
+/*
+ * Sets the timeout of TEST_F_TIMEOUT(@fixture, @test) to @seconds: for a
+ * test whose length a tuning variable sets.  Call it in main() before
+ * guse_harness_main().
+ */
+#define GUSE_SET_TIMEOUT(fixture, test, seconds) \
+	(_##fixture##_##test##_object->timeout = (seconds))
+
 /* The reason to skip a program that needs /dev/guse, or NULL. */
 #define GUSE_NEED_DEVICE() \
 	(raw_device_present() ? NULL : "no /dev/guse: the modules are not loaded")

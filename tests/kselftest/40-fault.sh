@@ -3,4 +3,5 @@
 # and slow servers (tests/guse-fault-test.c).  GUSE_FAULT_ROUNDS and
 # GUSE_FAULT_SECONDS tune it.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-exec "$top/tests/guse-fault-test"
+. "$top/tests/lib/program.sh"
+run_program guse-fault-test
