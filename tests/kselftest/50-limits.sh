@@ -13,4 +13,5 @@ if [ -z "$dir" ] && [ -r "$conf" ]; then
 	done
 fi
 [ -n "$dir" ] || dir=$top/build/modules/$(uname -r)
-exec "$top/tests/guse-limits-test" "$dir/gpio-guse.ko"
+. "$top/tests/lib/program.sh"
+run_program guse-limits-test "$dir/gpio-guse.ko"
