@@ -6,7 +6,7 @@
  * as REQUEST, direction/value writes as DIRECTION_OUTPUT and SET_VALUES,
  * injected levels read back through `value`, edge=both makes poll() on
  * `value` wake on an injected change, unexport frees the line.  Skips when
- * the kernel has no legacy sysfs interface.  KTAP output.
+ * the kernel has no legacy sysfs interface.  kselftest harness, KTAP output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,14 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "guse-kselftest.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS	14
 #define LINES		8
 #define LINE		3
+#define TIMEOUT_S	30	/* per test; its waits are bounded below */
 
-static int gpio_nr;
+static int gpio_nr;		/* base + LINE; set by the fixture's setup */
 
 static int sysfs_write(const char *file, const char *val)
 {
@@ -46,10 +46,9 @@ static int sysfs_write(const char *file, const char *val)
 	return ret;
 }
 
-/* Reads a sysfs attribute of the exported line; "" on error. */
-static const char *sysfs_read(const char *file)
+/* Reads a sysfs attribute of the exported line into @buf; "" on error. */
+static const char *sysfs_read(const char *file, char *buf, size_t size)
 {
-	static char buf[64];
 	char path[128];
 	ssize_t n;
 	int fd;
@@ -59,13 +58,15 @@ static const char *sysfs_read(const char *file)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return buf;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	buf[n > 0 ? n : 0] = 0;
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = 0;
 	close(fd);
 	return buf;
 }
+
+#define READ_ATTR(file) sysfs_read((file), (char[64]){ 0 }, 64)
 
 static bool exported(void)
 {
@@ -91,126 +92,281 @@ static char read_value_fd(int fd)
 	return c;
 }
 
-int main(void)
-{
+/* ---- an 8-line chip whose line 3 a sysfs user exports ------------------- */
+
+FIXTURE(sysfs) {
 	struct raw_server srv;
-	struct raw_seen s0, s;
-	struct pollfd pfd;
-	char num[16], path[128], c1, c2;
-	int ret, vfd, p1, p2, p3, deadline;
-	struct stat st;
+	bool serving;
+	char num[16];		/* gpio_nr, for export and unexport */
+	struct raw_seen s0, s;	/* what the server saw before and after */
+	int vfd;		/* the open value file, or -1 */
+};
 
-	ktap_plan(NUM_TESTS);
-	if (stat("/sys/class/gpio/export", &st))
-		ktap_bail(1, "no legacy sysfs GPIO interface (CONFIG_GPIO_SYSFS)");
-	ret = raw_server_start(&srv, "sysfs-test", LINES,
+FIXTURE_SETUP(sysfs)
+{
+	int ret;
+
+	self->vfd = -1;
+	ret = raw_server_start(&self->srv, "sysfs-test", LINES,
 			       GUSE_CREATE_F_REQUEST | GUSE_CREATE_F_IRQ_CONFIG);
-	if (ret) {
-		ktap_diag("cannot start a server: %s", strerror(-ret));
-		ktap_bail(0, "no guse chip");
+	ASSERT_EQ(0, ret) TH_LOG("cannot start a server: %s", strerror(-ret));
+	self->serving = true;
+	gpio_nr = self->srv.ready.base + LINE;
+	snprintf(self->num, sizeof(self->num), "%d", gpio_nr);
+	ksft_print_msg("chip %s base %u: line %u is gpio%d\n",
+		       self->srv.ready.chip_name, self->srv.ready.base, LINE,
+		       gpio_nr);
+}
+
+FIXTURE_TEARDOWN(sysfs)
+{
+	if (self->vfd >= 0)
+		close(self->vfd);
+	if (exported()) {
+		sysfs_write("edge", "none");
+		sysfs_write("/sys/class/gpio/unexport", self->num);
 	}
-	gpio_nr = srv.ready.base + LINE;
-	ktap_diag("chip %s base %u: line %u is gpio%d", srv.ready.chip_name,
-		  srv.ready.base, LINE, gpio_nr);
+	if (self->serving)
+		raw_server_stop(&self->srv, true);
+}
 
-	raw_server_seen(&srv, &s0);
-	snprintf(num, sizeof(num), "%d", gpio_nr);
-	ret = sysfs_write("/sys/class/gpio/export", num);
-	raw_server_seen(&srv, &s);
-	ktap_test(!ret && exported() && s.requests == s0.requests + 1,
-		  "export of base+%u creates gpio%d and the server sees REQUEST (%s)",
-		  LINE, gpio_nr, ret ? strerror(-ret) : "ok");
+static void seen(FIXTURE_DATA(sysfs) *self, struct raw_seen *s)
+{
+	raw_server_seen(&self->srv, s);
+}
 
-	ret = sysfs_write("direction", "out");
-	raw_server_seen(&srv, &s);
-	ktap_test(!ret && bit(s.is_output, LINE) && !bit(s.outputs, LINE),
-		  "direction out reaches the server as DIRECTION_OUTPUT with value 0");
-	ktap_test(!strncmp(s.consumer, "sysfs", 5),
-		  "the server learns the consumer \"sysfs\" (\"%.31s\")", s.consumer);
+/* The steps of a sysfs user, each asserted to work (tested on their own). */
+#define STEP(file, val) \
+	ASSERT_EQ(0, sysfs_write((file), (val))) TH_LOG("%s %s", (file), (val))
+#define EXPORT() do {							\
+	STEP("/sys/class/gpio/export", self->num);			\
+	ASSERT_TRUE(exported());					\
+} while (0)
 
-	s0 = s;
-	ret = sysfs_write("value", "1");
-	raw_server_seen(&srv, &s);
-	ktap_test(!ret && s.set_values == s0.set_values + 1 && bit(s.outputs, LINE),
-		  "value 1 reaches the server as SET_VALUES");
-	ktap_test(!strcmp(sysfs_read("value"), "1"),
-		  "value reads back 1 from the server");
+TEST_F_TIMEOUT(sysfs, export_reaches_server_as_request, TIMEOUT_S)
+{
+	int ret;
 
-	ret = sysfs_write("direction", "in");
-	raw_server_seen(&srv, &s);
-	ktap_test(!ret && !bit(s.is_output, LINE) &&
-		  !strcmp(sysfs_read("direction"), "in"),
-		  "direction in reaches the server as DIRECTION_INPUT");
-	raw_server_set_input(&srv, LINE, 1);
-	c1 = sysfs_read("value")[0];
-	raw_server_set_input(&srv, LINE, 0);
-	c2 = sysfs_read("value")[0];
-	ktap_test(c1 == '1' && c2 == '0', "value reads the injected levels (%c, %c)",
-		  c1 ? c1 : '?', c2 ? c2 : '?');
+	seen(self, &self->s0);
+	ret = sysfs_write("/sys/class/gpio/export", self->num);
+	seen(self, &self->s);
+	EXPECT_EQ(0, ret) TH_LOG("export: %s", strerror(-ret));
+	EXPECT_TRUE(exported());
+	EXPECT_EQ(self->s0.requests + 1, self->s.requests);
+}
 
-	s0 = s;
-	ret = sysfs_write("edge", "both");
+TEST_F_TIMEOUT(sysfs, direction_out_reaches_server_with_value_0, TIMEOUT_S)
+{
+	EXPORT();
+	EXPECT_EQ(0, sysfs_write("direction", "out"));
+	seen(self, &self->s);
+	EXPECT_TRUE(bit(self->s.is_output, LINE));
+	EXPECT_FALSE(bit(self->s.outputs, LINE));
+}
+
+TEST_F_TIMEOUT(sysfs, server_learns_consumer_sysfs, TIMEOUT_S)
+{
+	EXPORT();
+	STEP("direction", "out");
+	seen(self, &self->s);
+	EXPECT_EQ(0, strncmp(self->s.consumer, "sysfs", 5))
+		TH_LOG("consumer \"%.31s\"", self->s.consumer);
+}
+
+TEST_F_TIMEOUT(sysfs, value_1_reaches_server_as_set_values, TIMEOUT_S)
+{
+	EXPORT();
+	STEP("direction", "out");
+	seen(self, &self->s0);
+	EXPECT_EQ(0, sysfs_write("value", "1"));
+	seen(self, &self->s);
+	EXPECT_EQ(self->s0.set_values + 1, self->s.set_values);
+	EXPECT_TRUE(bit(self->s.outputs, LINE));
+}
+
+TEST_F_TIMEOUT(sysfs, value_reads_back_1_from_server, TIMEOUT_S)
+{
+	EXPORT();
+	STEP("direction", "out");
+	STEP("value", "1");
+	EXPECT_STREQ("1", READ_ATTR("value"));
+}
+
+TEST_F_TIMEOUT(sysfs, direction_in_reaches_server, TIMEOUT_S)
+{
+	EXPORT();
+	STEP("direction", "out");
+	STEP("value", "1");
+	EXPECT_EQ(0, sysfs_write("direction", "in"));
+	seen(self, &self->s);
+	EXPECT_FALSE(bit(self->s.is_output, LINE));
+	EXPECT_STREQ("in", READ_ATTR("direction"));
+}
+
+TEST_F_TIMEOUT(sysfs, value_reads_injected_levels, TIMEOUT_S)
+{
+	char c1, c2;
+
+	EXPORT();
+	STEP("direction", "in");
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, LINE, 1));
+	c1 = READ_ATTR("value")[0];
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, LINE, 0));
+	c2 = READ_ATTR("value")[0];
+	EXPECT_EQ('1', c1);
+	EXPECT_EQ('0', c2);
+}
+
+/* Watches both edges of the line (as an input). */
+#define EDGE_BOTH() do {						\
+	EXPORT();							\
+	STEP("direction", "in");					\
+	STEP("edge", "both");						\
+} while (0)
+
+TEST_F_TIMEOUT(sysfs, edge_both_reaches_server_as_irq_config, TIMEOUT_S)
+{
+	int deadline;
+
+	EXPORT();
+	STEP("direction", "in");
+	seen(self, &self->s0);
+	EXPECT_EQ(0, sysfs_write("edge", "both"));
 	/* IRQ_CONFIG is sent without waiting for the server's answer */
 	deadline = raw_now_ms() + 5000;
 	do
-		raw_server_seen(&srv, &s);
-	while (!(s.last_irq_type == GUSE_IRQ_TYPE_EDGE_BOTH &&
-		 (s.last_irq_flags & GUSE_IRQ_F_ENABLED)) &&
+		seen(self, &self->s);
+	while (!(self->s.last_irq_type == GUSE_IRQ_TYPE_EDGE_BOTH &&
+		 (self->s.last_irq_flags & GUSE_IRQ_F_ENABLED)) &&
 	       raw_now_ms() < deadline && !usleep(5000));
-	ktap_test(!ret && s.irq_configs > s0.irq_configs &&
-		  s.last_irq_line == LINE &&
-		  s.last_irq_type == GUSE_IRQ_TYPE_EDGE_BOTH &&
-		  (s.last_irq_flags & GUSE_IRQ_F_ENABLED),
-		  "edge both reaches the server as IRQ_CONFIG both-edges enabled");
+	EXPECT_LT(self->s0.irq_configs, self->s.irq_configs);
+	EXPECT_EQ((uint32_t)LINE, self->s.last_irq_line);
+	EXPECT_EQ((uint32_t)GUSE_IRQ_TYPE_EDGE_BOTH, self->s.last_irq_type);
+	EXPECT_TRUE((self->s.last_irq_flags & GUSE_IRQ_F_ENABLED) != 0);
+}
+
+/* Opens the value file of a both-edge line, read once as poll() wants. */
+static int open_value(void)
+{
+	char path[128];
+	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/gpio/gpio%d/value", gpio_nr);
-	vfd = open(path, O_RDONLY | O_CLOEXEC);
-	read_value_fd(vfd);
-	pfd = (struct pollfd){ .fd = vfd, .events = POLLPRI | POLLERR };
-	p1 = poll(&pfd, 1, 200);
-	raw_server_set_input(&srv, LINE, 1);
-	pfd.revents = 0;
-	p2 = poll(&pfd, 1, 2000);
-	c1 = read_value_fd(vfd);
-	raw_server_set_input(&srv, LINE, 0);
-	pfd.revents = 0;
-	p3 = poll(&pfd, 1, 2000);
-	c2 = read_value_fd(vfd);
-	ktap_test(vfd >= 0 && p1 == 0, "poll() on value does not wake without a change");
-	ktap_test(p2 == 1 && c1 == '1',
-		  "poll() on value wakes on an injected rising level and reads 1");
-	ktap_test(p3 == 1 && c2 == '0',
-		  "poll() on value wakes on an injected falling level and reads 0");
-	if (vfd >= 0)
-		close(vfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		read_value_fd(fd);
+	return fd;
+}
 
-	/*
-	 * A server claiming "output" for a line used as an interrupt is
-	 * refused: gpiolib would mark it output and warn at the next unmask.
-	 */
-	pthread_mutex_lock(&srv.lock);
-	srv.seen.lie_output = true;
-	pthread_mutex_unlock(&srv.lock);
-	ktap_test(!strcmp(sysfs_read("direction"), "in"),
-		  "an interrupt line stays an input when the server says output (\"%s\")",
-		  sysfs_read("direction"));
-	pthread_mutex_lock(&srv.lock);
-	srv.seen.lie_output = false;
-	pthread_mutex_unlock(&srv.lock);
+/* poll() for the value's change; the poll()'s result and the value read. */
+static int poll_value(int fd, int timeout_ms, char *value)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLPRI | POLLERR };
+	int ret = poll(&pfd, 1, timeout_ms);
 
-	sysfs_write("edge", "none");
-	s0 = s;
-	ret = sysfs_write("/sys/class/gpio/unexport", num);
-	/* so is FREE */
+	*value = read_value_fd(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(sysfs, poll_on_value_does_not_wake_without_change, TIMEOUT_S)
+{
+	struct pollfd pfd;
+
+	EDGE_BOTH();
+	ASSERT_LE(0, self->vfd = open_value());
+	pfd = (struct pollfd){ .fd = self->vfd, .events = POLLPRI | POLLERR };
+	EXPECT_EQ(0, poll(&pfd, 1, 200));
+}
+
+TEST_F_TIMEOUT(sysfs, poll_on_value_wakes_on_rising_level, TIMEOUT_S)
+{
+	char c;
+
+	EDGE_BOTH();
+	ASSERT_LE(0, self->vfd = open_value());
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, LINE, 1));
+	EXPECT_EQ(1, poll_value(self->vfd, 2000, &c));
+	EXPECT_EQ('1', c);
+}
+
+TEST_F_TIMEOUT(sysfs, poll_on_value_wakes_on_falling_level, TIMEOUT_S)
+{
+	char c;
+
+	EDGE_BOTH();
+	ASSERT_LE(0, self->vfd = open_value());
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, LINE, 1));
+	ASSERT_EQ(1, poll_value(self->vfd, 2000, &c));
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, LINE, 0));
+	EXPECT_EQ(1, poll_value(self->vfd, 2000, &c));
+	EXPECT_EQ('0', c);
+}
+
+/*
+ * A server claiming "output" for a line used as an interrupt is refused:
+ * gpiolib would mark it output and warn at the next unmask.
+ */
+TEST_F_TIMEOUT(sysfs, interrupt_line_stays_input_when_server_says_output,
+	       TIMEOUT_S)
+{
+	EDGE_BOTH();
+	pthread_mutex_lock(&self->srv.lock);
+	self->srv.seen.lie_output = true;
+	pthread_mutex_unlock(&self->srv.lock);
+	EXPECT_STREQ("in", READ_ATTR("direction"));
+	pthread_mutex_lock(&self->srv.lock);
+	self->srv.seen.lie_output = false;
+	pthread_mutex_unlock(&self->srv.lock);
+}
+
+/* Unexports the line after edge both, then none; 0 or -errno. */
+static int unexport(FIXTURE_DATA(sysfs) *self)
+{
+	int ret, deadline;
+
+	seen(self, &self->s0);
+	ret = sysfs_write("/sys/class/gpio/unexport", self->num);
+	/* FREE, too, is sent without waiting for the answer */
 	deadline = raw_now_ms() + 5000;
 	do
-		raw_server_seen(&srv, &s);
-	while (s.frees == s0.frees && raw_now_ms() < deadline && !usleep(5000));
-	ktap_test(!ret && !exported() && s.frees == s0.frees + 1,
-		  "unexport removes gpio%d and the server sees FREE", gpio_nr);
-
-	raw_server_stop(&srv, true);
-	ktap_test(stat(path, &st) && access("/dev/guse", F_OK) == 0,
-		  "the chip's sysfs line is gone after the server closes");
-	ktap_finish();
+		seen(self, &self->s);
+	while (self->s.frees == self->s0.frees && raw_now_ms() < deadline &&
+	       !usleep(5000));
+	return ret;
 }
+
+TEST_F_TIMEOUT(sysfs, unexport_removes_line_and_reaches_server_as_free,
+	       TIMEOUT_S)
+{
+	EDGE_BOTH();
+	STEP("edge", "none");
+	EXPECT_EQ(0, unexport(self));
+	EXPECT_FALSE(exported());
+	EXPECT_EQ(self->s0.frees + 1, self->s.frees);
+}
+
+TEST_F_TIMEOUT(sysfs, line_gone_after_unexport_and_server_close, TIMEOUT_S)
+{
+	char path[128];
+	struct stat st;
+
+	EDGE_BOTH();
+	STEP("edge", "none");
+	ASSERT_EQ(0, unexport(self));
+	snprintf(path, sizeof(path), "/sys/class/gpio/gpio%d/value", gpio_nr);
+	raw_server_stop(&self->srv, true);
+	self->serving = false;
+	EXPECT_NE(0, stat(path, &st));
+	EXPECT_EQ(0, access("/dev/guse", F_OK));
+}
+
+static const char *skip_reason(void)
+{
+	struct stat st;
+
+	if (stat("/sys/class/gpio/export", &st))
+		return "no legacy sysfs GPIO interface (CONFIG_GPIO_SYSFS)";
+	return GUSE_NEED_DEVICE();
+}
+
+GUSE_HARNESS_MAIN(skip_reason())

@@ -3,4 +3,5 @@
 # direction, value, edge + poll(), unexport (tests/guse-sysfs-test.c).
 # Skips (exit 4) when the kernel has no /sys/class/gpio/export.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-exec "$top/tests/guse-sysfs-test"
+. "$top/tests/lib/program.sh"
+run_program guse-sysfs-test
