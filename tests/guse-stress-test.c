@@ -3,54 +3,41 @@
  * guse-stress-test: many chips, each served by a pool of threads reading
  * the same /dev/guse file and answering out of order (some requests are
  * held and answered later, by whichever thread comes next), against many
- * consumer threads that request their own lines on every chip, set and
- * read back values, release and request again.  A misrouted, lost or
+ * consumer threads (libgpiod users) that request their own lines on every
+ * chip, set and read back values, release and request again.  A misrouted, lost or
  * mixed-up reply shows as a wrong value or an error.  Then the in-flight
  * limit of guse.ko: consumers beyond max_in_flight on one chip wait for a
  * slot while the server is silent, and all complete once it answers.
  *
  * Environment: GUSE_STRESS_SECONDS (default 10), GUSE_STRESS_CHIPS (8),
- * GUSE_STRESS_CONSUMERS (32), GUSE_STRESS_SERVER_THREADS (3).  KTAP output.
+ * GUSE_STRESS_CONSUMERS (32), GUSE_STRESS_SERVER_THREADS (3).  kselftest
+ * harness, KTAP output.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/gpio.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "gpiod-user.h"
+#include "guse-kselftest.h"
 #include "raw-guse.h"
 
-#define NUM_TESTS	8
 #define MAX_CHIPS	32
 #define MAX_SRV_THREADS	8
 #define MAX_CONSUMERS	64
 #define HOLD_MAX	8
 #define HOLD_MAX_MS	30
-
-static unsigned int env_uint(const char *name, unsigned int def,
-			     unsigned int min, unsigned int max)
-{
-	const char *s = getenv(name);
-	unsigned long v;
-
-	if (!s || !*s)
-		return def;
-	v = strtoul(s, NULL, 0);
-	if (v < min)
-		v = min;
-	if (v > max)
-		v = max;
-	return (unsigned int)v;
-}
+#define TIMEOUT_S	60	/* per test, but the stress run's */
+/* the stress run: its length, the consumers' last calls, the teardown */
+#define RUN_TIMEOUT_S(seconds) ((seconds) + 60)
 
 static unsigned int rnd(unsigned int *seed, unsigned int n)
 {
@@ -218,6 +205,7 @@ static bool path_exists(const char *fmt, const char *name)
 
 /* ---- consumers ---------------------------------------------------------- */
 
+/* A consumer thread; it opens its own chip handles and closes them. */
 struct consumer {
 	pthread_t thread;
 	unsigned int idx;
@@ -245,217 +233,268 @@ static void consumer_error(struct consumer *c, const char *what, int err)
 	}
 }
 
+/* Reads both lines of @req; the two bits, or -1 with errno. */
+static int get_bits(struct gpiod_line_request *req)
+{
+	enum gpiod_line_value v[2];
+
+	if (gpiod_line_request_get_values(req, v))
+		return -1;
+	return (v[0] == GPIOD_LINE_VALUE_ACTIVE) |
+	       (v[1] == GPIOD_LINE_VALUE_ACTIVE) << 1;
+}
+
+/*
+ * Requests its two lines, idx and idx + nconsumers, of a random chip as
+ * outputs with random values, reads them back, sets and reads back a
+ * random subset a few times, releases; again and again until end_ms.
+ */
 static void *consumer_thread(void *arg)
 {
 	struct consumer *c = arg;
 	unsigned int seed = c->idx * 7919 + raw_now_ms();
-	int chipfds[MAX_CHIPS];
-	unsigned int i;
+	struct gpiod_chip *chips[MAX_CHIPS];
+	unsigned int i, offsets[2] = { c->idx, c->idx + c->nconsumers };
+	char label[GUSE_NAME_SIZE];
 
+	snprintf(label, sizeof(label), "stress-%u", c->idx);
 	for (i = 0; i < c->nchips; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/%s",
-			 c->chips[i].ready.chip_name);
-		chipfds[i] = open(path, O_RDWR | O_CLOEXEC);
-		if (chipfds[i] < 0)
+		chips[i] = user_chip_open(c->chips[i].ready.chip_name);
+		if (!chips[i])
 			consumer_error(c, "open chip", errno);
 	}
 
 	while (raw_now_ms() < c->end_ms) {
 		unsigned int ci = rnd(&seed, c->nchips), rounds, r;
-		struct gpio_v2_line_request req;
-		struct gpio_v2_line_values v;
-		uint64_t cur;
+		enum gpiod_line_value init[2];
+		struct gpiod_line_request *req;
+		struct user_req ur = {
+			.num = 2, .offsets = offsets, .values = init,
+			.direction = GPIOD_LINE_DIRECTION_OUTPUT,
+			.consumer = label,
+		};
+		int cur, bits;
 
-		if (chipfds[ci] < 0)
+		if (!chips[ci])
 			break;
-		/* this consumer's lines: idx and idx + nconsumers */
-		memset(&req, 0, sizeof(req));
-		req.offsets[0] = c->idx;
-		req.offsets[1] = c->idx + c->nconsumers;
-		req.num_lines = 2;
-		req.config.flags = GPIO_V2_LINE_FLAG_OUTPUT;
 		cur = rnd(&seed, 4);
-		req.config.num_attrs = 1;
-		req.config.attrs[0].attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
-		req.config.attrs[0].attr.values = cur;
-		req.config.attrs[0].mask = 3;
-		snprintf(req.consumer, sizeof(req.consumer), "stress-%u", c->idx);
-		if (ioctl(chipfds[ci], GPIO_V2_GET_LINE_IOCTL, &req)) {
+		init[0] = cur & 1;
+		init[1] = cur >> 1 & 1;
+		req = user_request(chips[ci], &ur);
+		if (!req) {
 			consumer_error(c, "line request", errno);
 			continue;
 		}
 		c->requests++;
 
 		/* the initial values must be what the request asked for */
-		memset(&v, 0, sizeof(v));
-		v.mask = 3;
-		if (ioctl(req.fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v)) {
+		bits = get_bits(req);
+		if (bits < 0) {
 			consumer_error(c, "get values", errno);
 		} else {
 			c->gets++;
-			if ((v.bits & 3) != cur)
+			if (bits != cur)
 				c->mismatches++;
 		}
 
 		rounds = 1 + rnd(&seed, 8);
 		for (r = 0; r < rounds; r++) {
-			uint64_t mask = 1 + rnd(&seed, 3), bits = rnd(&seed, 4);
+			unsigned int mask = 1 + rnd(&seed, 3), set = rnd(&seed, 4);
+			unsigned int sub[2], n = 0;
+			enum gpiod_line_value val[2];
 
-			v.mask = mask;
-			v.bits = bits;
-			if (ioctl(req.fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &v)) {
+			/* one SET_VALUES of the lines in mask */
+			for (i = 0; i < 2; i++) {
+				if (!(mask >> i & 1))
+					continue;
+				sub[n] = offsets[i];
+				val[n++] = set >> i & 1;
+			}
+			if (gpiod_line_request_set_values_subset(req, n, sub,
+								 val)) {
 				consumer_error(c, "set values", errno);
 				continue;
 			}
 			c->sets++;
-			cur = (cur & ~mask) | (bits & mask);
-			v.mask = 3;
-			v.bits = 0;
-			if (ioctl(req.fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v)) {
+			cur = (cur & ~mask) | (set & mask);
+			bits = get_bits(req);
+			if (bits < 0) {
 				consumer_error(c, "get values", errno);
 				continue;
 			}
 			c->gets++;
-			if ((v.bits & 3) != cur)
+			if (bits != cur)
 				c->mismatches++;
 		}
-		close(req.fd);
+		gpiod_line_request_release(req);
 	}
 	for (i = 0; i < c->nchips; i++)
-		if (chipfds[i] >= 0)
-			close(chipfds[i]);
+		if (chips[i])
+			gpiod_chip_close(chips[i]);
 	return NULL;
 }
 
-static void test_stress(void)
-{
-	unsigned int seconds = env_uint("GUSE_STRESS_SECONDS", 10, 1, 600);
-	unsigned int nchips = env_uint("GUSE_STRESS_CHIPS", 8, 1, MAX_CHIPS);
-	unsigned int ncons = env_uint("GUSE_STRESS_CONSUMERS", 32, 1, MAX_CONSUMERS);
-	unsigned int nthr = env_uint("GUSE_STRESS_SERVER_THREADS", 3, 1,
-				     MAX_SRV_THREADS);
-	static struct chip chips[MAX_CHIPS];
-	static struct consumer cons[MAX_CONSUMERS];
-	unsigned long requests = 0, sets = 0, gets = 0, mismatches = 0;
-	unsigned long errors = 0, busy = 0;
-	unsigned int i, started = 0, answered = 0, held = 0, late = 0;
-	unsigned int answer_errors = 0, gone = 0, running = 0;
-	const char *first_error = NULL;
-	int ret = 0, end, t0 = raw_now_ms();
+/* ---- many chips, many consumers ----------------------------------------- */
 
-	ktap_diag("stress: %u chips x %u server threads, %u consumers, %u s",
-		  nchips, nthr, ncons, seconds);
-	for (i = 0; i < nchips; i++) {
-		ret = chip_start(&chips[i], i, 2 * ncons, nthr);
+FIXTURE(stress) {
+	unsigned int seconds, nchips, ncons, nthr;
+	unsigned int started;
+	int start_error;
+	struct chip *chips;		/* [MAX_CHIPS], from the setup */
+	struct consumer *cons;		/* [MAX_CONSUMERS] */
+};
+
+/* Starts the chips and their server threads (tests check how it went). */
+FIXTURE_SETUP(stress)
+{
+	unsigned int i;
+	int ret;
+
+	self->seconds = guse_env_uint("GUSE_STRESS_SECONDS", 10, 1, 600);
+	self->nchips = guse_env_uint("GUSE_STRESS_CHIPS", 8, 1, MAX_CHIPS);
+	self->ncons = guse_env_uint("GUSE_STRESS_CONSUMERS", 32, 1,
+				    MAX_CONSUMERS);
+	self->nthr = guse_env_uint("GUSE_STRESS_SERVER_THREADS", 3, 1,
+				   MAX_SRV_THREADS);
+	self->chips = calloc(MAX_CHIPS, sizeof(*self->chips));
+	self->cons = calloc(MAX_CONSUMERS, sizeof(*self->cons));
+	ASSERT_TRUE(self->chips && self->cons);
+	ksft_print_msg("stress: %u chips x %u server threads, %u consumers, %u s\n",
+		       self->nchips, self->nthr, self->ncons, self->seconds);
+	for (i = 0; i < self->nchips; i++) {
+		ret = chip_start(&self->chips[i], i, 2 * self->ncons,
+				 self->nthr);
+		if (self->chips[i].fd >= 0)
+			self->started++;
 		if (ret) {
-			ktap_diag("chip %u: %s", i, strerror(-ret));
-			if (chips[i].fd >= 0)
-				started++;
+			ksft_print_msg("chip %u: %s\n", i, strerror(-ret));
+			self->start_error = ret;
 			break;
 		}
-		started++;
 	}
-	ktap_test(!ret && started == nchips, "%u chips with %u server threads each start",
-		  nchips, nthr);
+}
 
-	end = raw_now_ms() + seconds * 1000;
-	for (i = 0; i < ncons && started == nchips && !ret; i++) {
-		cons[i].idx = i;
-		cons[i].chips = chips;
-		cons[i].nchips = nchips;
-		cons[i].nconsumers = ncons;
-		cons[i].end_ms = end;
-		if (pthread_create(&cons[i].thread, NULL, consumer_thread, &cons[i]))
+FIXTURE_TEARDOWN(stress)
+{
+	for (unsigned int i = 0; i < self->started; i++)
+		chip_stop(&self->chips[i]);
+	free(self->chips);
+	free(self->cons);
+}
+
+TEST_F_TIMEOUT(stress, chips_with_server_thread_pools_start, TIMEOUT_S)
+{
+	EXPECT_EQ(0, self->start_error);
+	EXPECT_EQ(self->nchips, self->started);
+}
+
+/* The default length; main() sets the one of GUSE_STRESS_SECONDS. */
+TEST_F_TIMEOUT(stress, consumers_of_out_of_order_servers,
+	       RUN_TIMEOUT_S(10))
+{
+	unsigned long requests = 0, sets = 0, gets = 0, mismatches = 0;
+	unsigned long errors = 0, busy = 0;
+	unsigned int i, answered = 0, held = 0, late = 0;
+	unsigned int answer_errors = 0, gone = 0, running = 0;
+	const char *first_error = NULL;
+	int end, t0 = raw_now_ms();
+
+	ASSERT_EQ(0, self->start_error);
+	ASSERT_EQ(self->nchips, self->started);
+	end = raw_now_ms() + self->seconds * 1000;
+	for (i = 0; i < self->ncons; i++) {
+		struct consumer *c = &self->cons[i];
+
+		c->idx = i;
+		c->chips = self->chips;
+		c->nchips = self->nchips;
+		c->nconsumers = self->ncons;
+		c->end_ms = end;
+		if (pthread_create(&c->thread, NULL, consumer_thread, c))
 			break;
 		running++;
 	}
 	for (i = 0; i < running; i++) {
-		pthread_join(cons[i].thread, NULL);
-		requests += cons[i].requests;
-		sets += cons[i].sets;
-		gets += cons[i].gets;
-		mismatches += cons[i].mismatches;
-		errors += cons[i].errors;
-		busy += cons[i].busy;
-		if (!first_error && cons[i].first_errno)
-			first_error = cons[i].first_error;
-	}
-	for (i = 0; i < started; i++) {
-		chip_stop(&chips[i]);
-		answered += chips[i].answered;
-		held += chips[i].held_total;
-		late += chips[i].late_answers;
-		answer_errors += chips[i].answer_errors;
-	}
-	ktap_diag("%lu line requests, %lu SET_VALUES, %lu GET_VALUES in %d ms",
-		  requests, sets, gets, raw_now_ms() - t0);
-	ktap_diag("servers: %u answers, %u requests held, %u answered late, "
-		  "%u answer write errors", answered, held, late, answer_errors);
-	if (busy)
-		ktap_diag("%lu EBUSY (max_in_flight below the consumer count)",
-			  busy);
+		struct consumer *c = &self->cons[i];
 
-	ktap_test(running == ncons && requests >= ncons && sets && gets,
-		  "%u consumers make progress on every chip", ncons);
-	ktap_test(errors == 0, "no consumer call fails (%lu errors%s%s)", errors,
-		  first_error ? ", first: " : "", first_error ? first_error : "");
-	ktap_test(mismatches == 0 && answer_errors == 0,
-		  "every value read back is the value set (%lu mismatches)",
-		  mismatches);
-	ktap_test(held > 0 && late > 0,
-		  "requests were answered out of order (%u held)", held);
+		pthread_join(c->thread, NULL);
+		requests += c->requests;
+		sets += c->sets;
+		gets += c->gets;
+		mismatches += c->mismatches;
+		errors += c->errors;
+		busy += c->busy;
+		if (!first_error && c->first_errno)
+			first_error = c->first_error;
+	}
+	for (i = 0; i < self->started; i++) {
+		struct chip *c = &self->chips[i];
+
+		chip_stop(c);
+		answered += c->answered;
+		held += c->held_total;
+		late += c->late_answers;
+		answer_errors += c->answer_errors;
+	}
+	ksft_print_msg("%lu line requests, %lu SET_VALUES, %lu GET_VALUES in %d ms\n",
+		       requests, sets, gets, raw_now_ms() - t0);
+	ksft_print_msg("servers: %u answers, %u requests held, %u answered late, %u answer write errors\n",
+		       answered, held, late, answer_errors);
+	if (busy)
+		ksft_print_msg("%lu EBUSY (max_in_flight below the consumer count)\n",
+			       busy);
+
+	/* the consumers make progress on every chip */
+	EXPECT_EQ(self->ncons, running);
+	EXPECT_LE(self->ncons, requests);
+	EXPECT_LT(0UL, sets);
+	EXPECT_LT(0UL, gets);
+	/* no consumer call fails */
+	EXPECT_EQ(0UL, errors) TH_LOG("first: %s", first_error ?: "");
+	/* every value read back is the value set */
+	EXPECT_EQ(0UL, mismatches);
+	EXPECT_EQ(0U, answer_errors);
+	/* requests were answered out of order */
+	EXPECT_LT(0U, held);
+	EXPECT_LT(0U, late);
 
 	/* the chips are gone once their files are closed */
 	for (int tries = 0; tries < 50; tries++) {
 		gone = 0;
-		for (i = 0; i < started; i++)
-			if (!path_exists("/dev/%s", chips[i].ready.chip_name) &&
+		for (i = 0; i < self->started; i++)
+			if (!path_exists("/dev/%s",
+					 self->chips[i].ready.chip_name) &&
 			    !path_exists("/sys/class/guse/%s",
-					 chips[i].ready.dev_name))
+					 self->chips[i].ready.dev_name))
 				gone++;
-		if (gone == started)
+		if (gone == self->started)
 			break;
 		usleep(100000);
 	}
-	ktap_test(started && gone == started,
-		  "all %u chips are removed when their servers close", started);
+	EXPECT_LT(0U, self->started);
+	EXPECT_EQ(self->started, gone);
 }
 
 /* ---- in-flight limit ---------------------------------------------------- */
 
+/* A consumer requesting one line; lives until the fixture joins it. */
 struct blocked {
 	pthread_t thread;
 	const char *chip_name;
 	unsigned int line;
-	int err;		/* -1 while running */
+	int err;		/* -1 while running, -2 if never started */
 	int ms;
 };
 
 static void *blocked_thread(void *arg)
 {
 	struct blocked *b = arg;
-	struct gpio_v2_line_request req;
-	char path[64];
-	int fd, t0 = raw_now_ms(), err = 0;
+	struct user_req r = { .first = b->line, .num = 1,
+			      .direction = GPIOD_LINE_DIRECTION_INPUT,
+			      .consumer = "inflight" };
+	int t0 = raw_now_ms(), err;
 
-	snprintf(path, sizeof(path), "/dev/%s", b->chip_name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-	} else {
-		memset(&req, 0, sizeof(req));
-		req.offsets[0] = b->line;
-		req.num_lines = 1;
-		req.config.flags = GPIO_V2_LINE_FLAG_INPUT;
-		strcpy(req.consumer, "inflight");
-		if (ioctl(fd, GPIO_V2_GET_LINE_IOCTL, &req))
-			err = errno;
-		else
-			close(req.fd);
-		close(fd);
-	}
+	err = user_request_once(b->chip_name, &r);
 	b->ms = raw_now_ms() - t0;
 	__atomic_store_n(&b->err, err, __ATOMIC_RELEASE);
 	return NULL;
@@ -474,33 +513,44 @@ static unsigned int read_param(const char *path)
 	return v;
 }
 
-static void test_in_flight(void)
+enum { EXTRA = 8 };
+
+FIXTURE(in_flight) {
+	unsigned int limit, n;
+	/* while the server is silent */
+	unsigned int held, more, done_silent;
+	/* once it answers */
+	unsigned int ok, other;
+};
+
+/*
+ * max_in_flight + EXTRA consumers on one chip whose server first stays
+ * silent, then answers everything: what happened is for the tests.
+ */
+FIXTURE_SETUP(in_flight)
 {
-	enum { EXTRA = 8 };
-	unsigned int limit = read_param("/sys/module/guse/parameters/max_in_flight");
-	unsigned int n = limit + EXTRA, i, done = 0, held = 0, more = 0;
-	unsigned int ok = 0, other = 0;
-	struct guse_ready ready;
 	struct raw_seen seen = { 0 };
-	struct raw_msg *hold;
+	struct guse_ready ready;
+	struct raw_msg *hold, m;
 	struct blocked *b;
-	struct raw_msg m;
+	unsigned int i, n, done;
 	int fd, ret, deadline;
 
-	if (!limit || n > 1000) {
-		ktap_skip("no usable /sys/module/guse/parameters/max_in_flight",
-			  "consumers beyond max_in_flight wait for a slot");
-		ktap_skip("no usable max_in_flight",
-			  "all complete once the server answers");
+	self->limit = read_param("/sys/module/guse/parameters/max_in_flight");
+	n = self->n = self->limit + EXTRA;
+	if (!self->limit || n > 1000)
 		return;
-	}
-	ktap_diag("max_in_flight %u: %u consumers on one silent chip", limit, n);
+	ksft_print_msg("max_in_flight %u: %u consumers on one silent chip\n",
+		       self->limit, n);
 	fd = raw_open();
+	ASSERT_LE(0, fd) TH_LOG("open /dev/guse: %s", strerror(errno));
 	ret = raw_create_chip(fd, "inflight", n, 20000, GUSE_CREATE_F_REQUEST,
 			      &ready);
+	ASSERT_EQ(0, ret) TH_LOG("create: %s", strerror(-ret));
 	b = calloc(n, sizeof(*b));
 	hold = calloc(n, sizeof(*hold));
-	for (i = 0; i < n && !ret; i++) {
+	ASSERT_TRUE(b && hold);
+	for (i = 0; i < n; i++) {
 		b[i].chip_name = ready.chip_name;
 		b[i].line = i;
 		b[i].err = -1;
@@ -509,27 +559,24 @@ static void test_in_flight(void)
 	}
 	/* a silent server: exactly max_in_flight requests reach it */
 	deadline = raw_now_ms() + 10000;
-	while (!ret && held < limit && raw_now_ms() < deadline)
-		if (raw_recv(fd, &hold[held], 100) > 0 &&
-		    le16toh(hold[held].hdr.opcode) == GUSE_OP_REQUEST)
-			held++;
+	while (self->held < self->limit && raw_now_ms() < deadline)
+		if (raw_recv(fd, &hold[self->held], 100) > 0 &&
+		    le16toh(hold[self->held].hdr.opcode) == GUSE_OP_REQUEST)
+			self->held++;
 	/* the others wait for a slot: nothing more arrives, nobody finishes */
 	deadline = raw_now_ms() + 300;
-	while (!ret && raw_now_ms() < deadline)
+	while (raw_now_ms() < deadline)
 		if (raw_recv(fd, &m, 50) > 0)
-			more++;
-	for (i = 0; i < n && !ret; i++)
-		done += __atomic_load_n(&b[i].err, __ATOMIC_ACQUIRE) != -1;
-	ktap_test(!ret && held == limit && more == 0 && done == 0,
-		  "consumers beyond max_in_flight=%u wait for a slot "
-		  "(%u requests reached the server, %u more, %u done)",
-		  limit, held, more, done);
+			self->more++;
+	for (i = 0; i < n; i++)
+		self->done_silent += __atomic_load_n(&b[i].err,
+						     __ATOMIC_ACQUIRE) != -1;
 
 	/* answer what was held, then everything, until every consumer is done */
-	for (i = 0; i < held; i++)
+	for (i = 0; i < self->held; i++)
 		raw_answer(fd, &hold[i], &seen);
 	deadline = raw_now_ms() + 20000;
-	while (!ret && raw_now_ms() < deadline) {
+	while (raw_now_ms() < deadline) {
 		done = 0;
 		for (i = 0; i < n; i++)
 			if (__atomic_load_n(&b[i].err, __ATOMIC_ACQUIRE) != -1)
@@ -539,31 +586,53 @@ static void test_in_flight(void)
 		if (raw_recv(fd, &m, 10) > 0)
 			raw_answer(fd, &m, &seen);
 	}
-	for (i = 0; i < n && !ret; i++) {
-		if (b[i].err == -1)
+	for (i = 0; i < n; i++) {
+		int e = __atomic_load_n(&b[i].err, __ATOMIC_ACQUIRE);
+
+		if (e == -1)
 			continue;	/* still blocked: closing the server frees it */
-		if (b[i].err == 0)
-			ok++;
+		if (e == 0)
+			self->ok++;
 		else
-			other++;
+			self->other++;
 	}
 	close(fd);
-	for (i = 0; i < n && !ret; i++)
+	for (i = 0; i < n; i++)
 		if (b[i].err != -2)
 			pthread_join(b[i].thread, NULL);
-	ktap_test(!ret && ok == n && other == 0,
-		  "all %u complete once the server answers (%u ok, %u errors)",
-		  n, ok, other);
 	free(hold);
 	free(b);
 }
 
-int main(void)
+FIXTURE_TEARDOWN(in_flight)
 {
-	ktap_plan(NUM_TESTS);
-	if (!raw_device_present())
-		ktap_bail(1, "no /dev/guse: the modules are not loaded");
-	test_stress();
-	test_in_flight();
-	ktap_finish();
+}
+
+#define NEED_LIMIT() do {						\
+	if (!self->limit || self->n > 1000)				\
+		SKIP(return, "no usable /sys/module/guse/parameters/max_in_flight"); \
+} while (0)
+
+TEST_F_TIMEOUT(in_flight, consumers_beyond_limit_wait_for_a_slot, TIMEOUT_S)
+{
+	NEED_LIMIT();
+	EXPECT_EQ(self->limit, self->held);
+	EXPECT_EQ(0U, self->more);
+	EXPECT_EQ(0U, self->done_silent);
+}
+
+TEST_F_TIMEOUT(in_flight, all_complete_once_the_server_answers, TIMEOUT_S)
+{
+	NEED_LIMIT();
+	EXPECT_EQ(self->n, self->ok);
+	EXPECT_EQ(0U, self->other);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int seconds = guse_env_uint("GUSE_STRESS_SECONDS", 10, 1, 600);
+
+	GUSE_SET_TIMEOUT(stress, consumers_of_out_of_order_servers,
+			 RUN_TIMEOUT_S(seconds));
+	return guse_harness_main(argc, argv, GUSE_NEED_DEVICE());
 }

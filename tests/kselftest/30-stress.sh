@@ -5,4 +5,5 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${GUSE_STRESS_SECONDS:=8}"
 export GUSE_STRESS_SECONDS
-exec "$top/tests/guse-stress-test"
+. "$top/tests/lib/program.sh"
+run_program guse-stress-test
