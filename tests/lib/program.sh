@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# For the tests/kselftest/ scripts that run one C test program (sourced).
+# shellcheck disable=SC2154  # $top: the tree, set by the sourcing script
+# For the tests/kselftest/ scripts that run one C test program (sourced,
+# with $top set to the top of the tree).
 #
 #   run_program NAME [ARGS...]
 #
