@@ -28,7 +28,7 @@
 #define LINES		16
 #define CONSUMER	"events-test"
 #define TIMEOUT_S	20	/* per test; its own waits are bounded below */
-#define ROUNDS_TIMEOUT_S 40	/* the tests of 20 dying servers each */
+#define ROUNDS_TIMEOUT_S 60	/* 20 dying servers, each waited for up to 2 s */
 #define BUF_EVENTS	1024
 
 static uint64_t mono_ns(void)
