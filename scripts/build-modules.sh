@@ -4,15 +4,19 @@
 # usage: scripts/build-modules.sh [-f] <short-name|krel|all>...
 #        (e.g. 6.1 6.12 7.3, or all; -f rebuilds even when up to date)
 #
-# Results: build/modules/<krel>/{guse,gpio-guse}.ko and build.log.
-# kbuild writes its objects next to the sources, so kernel/ and include/ are
-# copied into a per-kernel build directory first.  The bookworm kernels are
-# built against /usr/src/linux-headers-<krel> on the host; 7.3's kbuild needs
-# trixie's toolchain, so it runs inside the trixie chroot made by
-# setup-host.sh.  Always W=1; any compiler warning fails the build.
+# Results: build/modules/<krel>/{guse,gpio-guse}.ko and build.log; the test
+# consumer module (tests/kmod, for the VM tests only) separately, with its own
+# up-to-date check, in build/modules/<krel>/test/guse-test-consumer.ko.
+# kbuild writes its objects next to the sources, so kernel/ and include/ (and
+# tests/kmod) are copied into a per-kernel build directory first.  The
+# bookworm kernels are built against /usr/src/linux-headers-<krel> on the
+# host; 7.3's kbuild needs trixie's toolchain, so it runs inside the trixie
+# chroot made by setup-host.sh.  Always W=1; any compiler warning fails the
+# build.
 #
 # Environment: GUSE_SRC (default: this tree) is the tree holding kernel/ and
-# include/, handy for building a throwaway module.
+# include/, handy for building a throwaway module (the test module is built
+# only if it has tests/kmod).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,30 +37,42 @@ in_chroot() {
 	[ ! -d "/usr/src/linux-headers-$1" ] && [ -d "$chroot_root/usr/src/linux-headers-$1" ]
 }
 
-# The module sources the build depends on (for the up-to-date check).
-sources() {
-	find "$src/kernel" "$src/include" -type f \
-		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) ! -name '*.mod.c' | sort
+# The module sources under the directories given (for the up-to-date check).
+sources() { # <dir relative to $src>...
+	local d
+	for d in "$@"; do find "$src/$d" -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) ! -name '*.mod.c'; done | sort
 }
 
-# Copy the sources into a fresh build directory.
-stage() { # <dir>
-	rm -rf "$1"
-	mkdir -p "$1"
-	cp -pR "$src/kernel" "$src/include" "$1/"
+# Copy the source directories into a fresh build directory.
+stage() { # <dir> <dir relative to $src>...
+	local to=$1 d
+	shift
+	rm -rf "$to"
+	mkdir -p "$to"
+	for d in "$@"; do
+		mkdir -p "$to/$(dirname "$d")"
+		cp -pR "$src/$d" "$to/$d"
+	done
 	# drop build products of an in-tree build
-	find "$1/kernel" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	find "$to" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name modules.order -o -name Module.symvers \) -delete
 }
 
-build_one() { # <krel>
-	local krel=$1 out=$out_base/$1 bdir log kbuild_dir stamp
+# Build the modules of the kbuild directory <mdir> (e.g. kernel) from a
+# staged copy of the source <dir>s into <out> (with build.log and .stamp),
+# unless <out> has every one of <kos> and was built from the same sources.
+# <name> names the staging directory and the messages.
+build_set() { # <krel> <name> <out> <mdir> "<kos>" <dir>...
+	local krel=$1 name=$2 out=$3 mdir=$4 kos=$5 bdir log kbuild_dir stamp ko have=1
+	shift 5
 	log=$out/build.log
 	mkdir -p "$out"
-	stamp=$(sources | xargs cat | cksum)
-	if [ $force = 0 ] && [ -f "$out/guse.ko" ] && [ -f "$out/gpio-guse.ko" ] &&
+	stamp=$(sources "$@" | xargs cat | cksum)
+	for ko in $kos; do [ -f "$out/$ko" ] || have=0; done
+	if [ $force = 0 ] && [ $have = 1 ] &&
 		[ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
-		say "$krel: up to date ($out)"
+		say "$name: up to date ($out)"
 		return
 	fi
 	rm -f "$out"/*.ko "$out/.stamp"
@@ -64,48 +80,59 @@ build_one() { # <krel>
 		# one directory per checkout, so that two trees can build at once
 		local tag
 		tag=$(echo "$top" | cksum | cut -d' ' -f1)
-		bdir=$chroot_root/build/guse-$tag-$krel
-		kbuild_dir=/build/guse-$tag-$krel/kernel
-		say "$krel: building in the trixie chroot ($bdir)"
-		stage "$bdir"
+		bdir=$chroot_root/build/guse-$tag-$name
+		kbuild_dir=/build/guse-$tag-$name/$mdir
+		say "$name: building in the trixie chroot ($bdir)"
+		stage "$bdir" "$@"
 		# objtool reads /proc: give the chroot one, in a private mount
 		# namespace so that nothing stays mounted afterwards.
 		if ! unshare --mount --fork chroot "$chroot_root" /bin/sh -c \
 			'mount -t proc proc /proc && exec make -C "$1" M="$2" W=1 modules' \
 			sh "/usr/src/linux-headers-$krel" "$kbuild_dir" >"$log" 2>&1; then
 			cat "$log" >&2
-			say "$krel: BUILD FAILED (log: $log)"
+			say "$name: BUILD FAILED (log: $log)"
 			return 1
 		fi
-		bdir=$bdir/kernel
+		bdir=$bdir/$mdir
 	else
 		[ -d "/usr/src/linux-headers-$krel" ] ||
 			{ say "$krel: no headers in /usr/src (run scripts/setup-host.sh)"; return 1; }
-		bdir=$top/build/kbuild/$krel
-		say "$krel: building against /usr/src/linux-headers-$krel ($bdir)"
-		stage "$bdir"
-		if ! make -C "/usr/src/linux-headers-$krel" M="$bdir/kernel" W=1 modules \
+		bdir=$top/build/kbuild/$name
+		say "$name: building against /usr/src/linux-headers-$krel ($bdir)"
+		stage "$bdir" "$@"
+		if ! make -C "/usr/src/linux-headers-$krel" M="$bdir/$mdir" W=1 modules \
 			>"$log" 2>&1; then
 			cat "$log" >&2
-			say "$krel: BUILD FAILED (log: $log)"
+			say "$name: BUILD FAILED (log: $log)"
 			return 1
 		fi
-		bdir=$bdir/kernel
+		bdir=$bdir/$mdir
 	fi
 	if grep -q 'warning:' "$log"; then
 		grep -B2 -A4 'warning:' "$log" >&2
-		say "$krel: compiler warnings (W=1): failing (log: $log)"
+		say "$name: compiler warnings (W=1): failing (log: $log)"
 		return 1
 	fi
-	local ko n=0
+	local n=0
 	for ko in "$bdir"/*.ko; do
 		[ -f "$ko" ] || continue
 		cp "$ko" "$out/"
 		n=$((n + 1))
 	done
-	[ $n -gt 0 ] || { say "$krel: no .ko produced"; return 1; }
+	[ $n -gt 0 ] || { say "$name: no .ko produced"; return 1; }
 	echo "$stamp" >"$out/.stamp"
-	say "$krel: ok: $(cd "$out" && echo *.ko)"
+	say "$name: ok: $(cd "$out" && echo *.ko)"
+}
+
+# The modules, then (independently of them) the test module.
+build_one() { # <krel>
+	local krel=$1 st=0
+	build_set "$krel" "$krel" "$out_base/$krel" kernel "guse.ko gpio-guse.ko" \
+		kernel include || st=1
+	[ -d "$src/tests/kmod" ] || return $st
+	build_set "$krel" "$krel-test" "$out_base/$krel/test" tests/kmod \
+		guse-test-consumer.ko tests/kmod || st=1
+	return $st
 }
 
 main() {
