@@ -643,7 +643,6 @@ static void guse_gpio_free_work(struct work_struct *work)
 
 	guse_gpio_irq_cleanup(chip);
 	ida_free(&guse_gpio_ida, chip->id);
-	atomic_dec(&guse_gpio_count);
 	guse_gpio_free_chip(chip);
 }
 
@@ -716,6 +715,43 @@ static int guse_gpio_find_chardev(struct device *dev, void *data)
 	return 1;
 }
 
+static void guse_gpio_parent_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/* The gpio_chip's parent (see GUSE_COMPAT_PLAIN_PARENT). */
+static int guse_gpio_parent_add(struct guse_gpio *chip)
+{
+	struct device *parent;
+	int ret;
+
+	chip->parent = chip->dev;
+	if (!GUSE_COMPAT_PLAIN_PARENT)
+		return 0;
+	parent = kzalloc(sizeof(*parent), GFP_KERNEL_ACCOUNT);
+	if (!parent)
+		return -ENOMEM;
+	device_initialize(parent);
+	parent->parent = chip->dev;
+	parent->release = guse_gpio_parent_release;
+	ret = dev_set_name(parent, "gpio");
+	if (!ret)
+		ret = device_add(parent);
+	if (ret) {
+		put_device(parent);
+		return ret;
+	}
+	chip->parent = parent;
+	return 0;
+}
+
+static void guse_gpio_parent_remove(struct guse_gpio *chip)
+{
+	if (chip->parent != chip->dev)
+		device_unregister(chip->parent);
+}
+
 /* Queues GUSE_OP_READY ahead of anything consumers may have queued. */
 static int guse_gpio_post_ready(struct guse_gpio *chip)
 {
@@ -726,7 +762,7 @@ static int guse_gpio_post_ready(struct guse_gpio *chip)
 		.timeout_ms = cpu_to_le32(chip->timeout_ms),
 	};
 
-	device_for_each_child(chip->dev, chip, guse_gpio_find_chardev);
+	device_for_each_child(chip->parent, chip, guse_gpio_find_chardev);
 	strscpy(ready.chip_name, chip->chip_name, sizeof(ready.chip_name));
 	strscpy(ready.dev_name, dev_name(chip->dev), sizeof(ready.dev_name));
 	return guse_conn_post(chip->conn, GUSE_OP_READY, &ready, sizeof(ready),
@@ -738,14 +774,34 @@ static LIST_HEAD(guse_gpio_zombies);
 static DEFINE_MUTEX(guse_gpio_zombies_lock);
 
 /*
+ * gpiolib frees the consumer label of a line when the line is released,
+ * but not when that happens after the chip was removed (6.12, 7.3): the
+ * label of every line still requested would leak.  Drop them once the chip
+ * is removed: gpiochip_remove() waited for the requests in progress, and
+ * no label can be attached any more.  Our reference on the gpio_device
+ * keeps the descriptors.
+ */
+static void guse_gpio_drop_labels(struct guse_gpio *chip)
+{
+	unsigned int line;
+
+	for_each_set_bit(line, chip->requested, chip->gc.ngpio)
+		guse_compat_drop_label(&chip->gc, line);
+}
+
+/*
  * Removes a chip whose server is gone; the interrupts consumers still hold
  * keep the rest of it until they are freed.
  */
 static void guse_gpio_remove(struct guse_gpio *chip)
 {
 	gpiochip_remove(&chip->gc);
+	guse_gpio_drop_labels(chip);
 	put_device(chip->gpio_dev);
+	guse_gpio_parent_remove(chip);
 	device_unregister(chip->dev);
+	/* max_chips counts registered chips: the slot is free when close() returns */
+	atomic_dec(&guse_gpio_count);
 	guse_gpio_unref(chip);
 }
 
@@ -839,9 +895,13 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 		goto err_ida;
 	}
 
+	ret = guse_gpio_parent_add(chip);
+	if (ret)
+		goto err_class_dev;
+
 	gc = &chip->gc;
 	gc->label = chip->label;
-	gc->parent = chip->dev;
+	gc->parent = chip->parent;
 	gc->owner = THIS_MODULE;
 	gc->base = -1;
 	gc->ngpio = num_lines;
@@ -882,6 +942,8 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 err_irq:
 	guse_gpio_irq_cleanup(chip);
 err_dev:
+	guse_gpio_parent_remove(chip);
+err_class_dev:
 	device_unregister(chip->dev);
 err_ida:
 	ida_free(&guse_gpio_ida, chip->id);

@@ -38,7 +38,9 @@ struct irq_domain;
  * @free_work: frees the chip after the last reference
  * @gc: the gpiolib chip
  * @conn: transport connection to the server
- * @dev: the class device /sys/class/guse/guseN, parent of the gpiochip
+ * @dev: the class device /sys/class/guse/guseN
+ * @parent: the gpio_chip's parent: @dev, or a plain child of it (see
+ *	GUSE_COMPAT_PLAIN_PARENT)
  * @id: N in guseN
  * @server_pid: pid of the server process (global namespace)
  * @features: GUSE_CREATE_F_* the server announced
@@ -88,6 +90,7 @@ struct guse_gpio {
 	struct gpio_chip gc;
 	struct guse_conn *conn;
 	struct device *dev;
+	struct device *parent;
 	int id;
 	pid_t server_pid;
 	u32 features;

@@ -9,6 +9,7 @@
 #define _GUSE_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/gpio/consumer.h>
 #include <linux/gpio/driver.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -68,6 +69,24 @@ guse_compat_set_ops(struct gpio_chip *gc,
 #define GUSE_COMPAT_REMOVE_WHEN_RELEASED	1
 #endif
 
+/*
+ * GUSE_HAVE_ARCH_NR_GPIOS is set by Kbuild when the headers define
+ * ARCH_NR_GPIOS (up to 6.1): gpiolib then hands out dynamic GPIO bases
+ * counting down from it to 0, so a chip's legacy sysfs device
+ * "gpiochip<base>" can have the name of a character device
+ * "gpiochip<id>" (a 1024-line chip always gets base 0, and the id 0 when
+ * it is the only chip).  Both are children of gc->parent, and the second
+ * fails to register (sysfs_warn_dup).  There the gpio_chip gets a parent
+ * that is not a class device, which makes the driver core put the legacy
+ * class device into a "gpio" directory of its own.  Later gpiolib starts
+ * dynamic bases at 512.
+ */
+#ifdef GUSE_HAVE_ARCH_NR_GPIOS
+#define GUSE_COMPAT_PLAIN_PARENT		1
+#else
+#define GUSE_COMPAT_PLAIN_PARENT		0
+#endif
+
 /**
  * guse_compat_line_label() - copy the consumer label of a requested line
  * @gc: the chip
@@ -102,6 +121,30 @@ static inline bool guse_compat_line_label(struct gpio_chip *gc,
 		return false;
 	strscpy(buf, label, size);
 	return true;
+#endif
+}
+
+/**
+ * guse_compat_drop_label() - free the consumer label of a removed chip's line
+ * @gc: the chip, already removed from gpiolib (gpiochip_remove() returned),
+ *	its gpio_device still referenced by the caller
+ * @offset: a line that was requested when the chip was removed
+ *
+ * The gpiolib that removes chips with lines still requested (see
+ * GUSE_COMPAT_REMOVE_WHEN_RELEASED) does not free their labels when they
+ * are released afterwards: this does it first.  The older gpiolib never
+ * gets here with a requested line.  GUSE_HAVE_GPIO_DEVICE_GET_DESC is set
+ * by Kbuild when the headers declare gpio_device_get_desc() (6.8 and
+ * later).
+ */
+static inline void guse_compat_drop_label(struct gpio_chip *gc,
+					  unsigned int offset)
+{
+#ifdef GUSE_HAVE_GPIO_DEVICE_GET_DESC
+	struct gpio_desc *desc = gpio_device_get_desc(gc->gpiodev, offset);
+
+	if (!IS_ERR(desc))
+		gpiod_set_consumer_name(desc, NULL);
 #endif
 }
 

@@ -279,5 +279,40 @@ TEST_F_TIMEOUT(silent, irq_config_does_not_wait, 30)
 		close(c.req_fd);
 }
 
+/*
+ * The widest chip works on every kernel (6.1 gave it base 0, whose legacy
+ * sysfs name collided with the character device gpiochip0).
+ */
+TEST_F_TIMEOUT(silent, chip_of_1024_lines, 60)
+{
+	struct gpio_v2_line_request req = { .num_lines = 1 };
+	struct gpiochip_info info = { 0 };
+	struct raw_server srv;
+	char path[96];
+	int fd;
+
+	ASSERT_EQ(0, raw_server_start(&srv, "wide", GUSE_LINES_MAX, 0));
+	snprintf(path, sizeof(path), "/dev/%s", srv.ready.chip_name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &info));
+	EXPECT_EQ((unsigned int)GUSE_LINES_MAX, info.lines);
+	EXPECT_STREQ("wide", info.label);
+	req.offsets[0] = GUSE_LINES_MAX - 1;
+	req.config.flags = GPIO_V2_LINE_FLAG_INPUT;
+	strcpy(req.consumer, "wide-test");
+	EXPECT_EQ(0, ioctl(fd, GPIO_V2_GET_LINE_IOCTL, &req));
+	if (req.fd > 0)
+		close(req.fd);
+	close(fd);
+	/* the legacy sysfs chip exists too, where the kernel has it */
+	if (access("/sys/class/gpio", F_OK) == 0) {
+		snprintf(path, sizeof(path), "/sys/class/gpio/gpiochip%u/ngpio",
+			 le32toh(srv.ready.base));
+		EXPECT_EQ(0, access(path, F_OK));
+	}
+	raw_server_stop(&srv, true);
+}
+
 GUSE_HARNESS_MAIN(raw_device_present() ? NULL :
 		  "no /dev/guse: the modules are not loaded")
