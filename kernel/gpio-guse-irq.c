@@ -66,6 +66,20 @@ static bool guse_gpio_level_active(struct guse_gpio *chip, unsigned int line)
 	}
 }
 
+/*
+ * A level interrupt still active when it is unmasked fires again, as in
+ * hardware, unless a queued injection is about to change the level: the
+ * handler's run that made the device drop it would otherwise repeat
+ * forever while the injection waits for the handler.  Called with
+ * state_lock.
+ */
+static bool guse_gpio_level_retrigger(struct guse_gpio *chip,
+				      unsigned int line)
+{
+	return !chip->irq_dead && !test_bit(line, chip->inject_queued) &&
+	       guse_gpio_level_active(chip, line);
+}
+
 static void guse_gpio_irq_ack(struct irq_data *d)
 {
 	/* nothing latches: the edge was consumed when it was raised */
@@ -100,7 +114,7 @@ static void guse_gpio_irq_unmask(struct irq_data *d)
 		gpiochip_enable_irq(&chip->gc, hwirq);
 	__set_bit(hwirq, chip->irq_unmasked);
 	/* a level interrupt stays asserted while its level is active */
-	if (!chip->irq_dead && guse_gpio_level_active(chip, hwirq)) {
+	if (guse_gpio_level_retrigger(chip, hwirq)) {
 		__set_bit(hwirq, chip->irq_pending_level);
 		raise = true;
 	}
@@ -299,8 +313,8 @@ static void guse_gpio_irq_work(struct irq_work *work)
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	bitmap_zero(pending, n);
 	for_each_set_bit(line, chip->irq_pending_level, n)
-		if (!chip->irq_dead && test_bit(line, chip->irq_unmasked) &&
-		    guse_gpio_level_active(chip, line))
+		if (test_bit(line, chip->irq_unmasked) &&
+		    guse_gpio_level_retrigger(chip, line))
 			__set_bit(line, pending);
 	bitmap_zero(chip->irq_pending_level, n);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
@@ -318,6 +332,7 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 	chip->irq_pending_level = bitmap_zalloc(n, gfp);
 	chip->irq_unsynced = bitmap_zalloc(n, gfp);
 	chip->irq_used = bitmap_zalloc(n, gfp);
+	chip->inject_queued = bitmap_zalloc(n, gfp);
 	chip->irq_type = kcalloc(n, sizeof(*chip->irq_type), gfp);
 	chip->irq_sent = kcalloc(n, sizeof(*chip->irq_sent), gfp);
 	init_irq_work(&chip->irq_work, guse_gpio_irq_work);
@@ -325,7 +340,7 @@ int guse_gpio_irq_init(struct guse_gpio *chip)
 	INIT_WORK(&chip->inject_work, guse_gpio_inject_work);
 	init_waitqueue_head(&chip->inject_space);
 	if (!chip->irq_unmasked || !chip->irq_pending_level ||
-	    !chip->irq_unsynced || !chip->irq_used ||
+	    !chip->irq_unsynced || !chip->irq_used || !chip->inject_queued ||
 	    !chip->irq_type || !chip->irq_sent)
 		goto err;
 
@@ -396,12 +411,14 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip)
 	bitmap_free(chip->irq_pending_level);
 	bitmap_free(chip->irq_unsynced);
 	bitmap_free(chip->irq_used);
+	bitmap_free(chip->inject_queued);
 	kfree(chip->irq_type);
 	kfree(chip->irq_sent);
 	chip->irq_unmasked = NULL;
 	chip->irq_pending_level = NULL;
 	chip->irq_unsynced = NULL;
 	chip->irq_used = NULL;
+	chip->inject_queued = NULL;
 	chip->irq_type = NULL;
 	chip->irq_sent = NULL;
 }
@@ -474,10 +491,15 @@ static bool guse_gpio_inject_busy(struct guse_gpio *chip,
 	return busy;
 }
 
-/* Sets the levels and raises what they trigger; called with inject_lock. */
+/*
+ * Sets the levels and raises what they trigger; called with inject_lock.
+ * @queued: the lines still changed by queued injections after this one, set
+ * together with the levels, so that the level re-trigger sees both or none.
+ */
 static void guse_gpio_apply_inputs(struct guse_gpio *chip,
 				   const unsigned long *mask,
-				   const unsigned long *values)
+				   const unsigned long *values,
+				   const unsigned long *queued)
 {
 	DECLARE_BITMAP(raise, GUSE_LINES_MAX);
 	unsigned int line, n = chip->gc.ngpio;
@@ -486,6 +508,7 @@ static void guse_gpio_apply_inputs(struct guse_gpio *chip,
 
 	bitmap_zero(raise, n);
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	bitmap_copy(chip->inject_queued, queued, n);
 	for_each_set_bit(line, mask, n) {
 		old = test_bit(line, chip->levels);
 		new = test_bit(line, values);
@@ -512,8 +535,9 @@ static void guse_gpio_inject_work(struct work_struct *work)
 	struct guse_gpio *chip = container_of(work, struct guse_gpio,
 					      inject_work);
 	unsigned int line, words = BITS_TO_LONGS(chip->gc.ngpio);
+	DECLARE_BITMAP(queued, GUSE_LINES_MAX);
 	DECLARE_BITMAP(wait, GUSE_LINES_MAX);
-	struct guse_gpio_inject *inj;
+	struct guse_gpio_inject *inj, *next;
 	struct irq_desc *desc;
 
 	for (;;) {
@@ -528,7 +552,11 @@ static void guse_gpio_inject_work(struct work_struct *work)
 			   chip->gc.ngpio);
 		mutex_unlock(&chip->inject_lock);
 
-		/* only this worker raises while the queue is not empty */
+		/*
+		 * Nothing raises these lines meanwhile: only this worker
+		 * injects while the queue is not empty, and the level
+		 * re-trigger leaves lines with queued changes alone.
+		 */
 		for_each_set_bit(line, wait, chip->gc.ngpio) {
 			desc = guse_gpio_line_desc(chip, line);
 			if (desc)
@@ -538,9 +566,13 @@ static void guse_gpio_inject_work(struct work_struct *work)
 		mutex_lock(&chip->inject_lock);
 		bitmap_andnot(chip->irq_unsynced, chip->irq_unsynced, wait,
 			      chip->gc.ngpio);
-		guse_gpio_apply_inputs(chip, inj->bits, inj->bits + words);
 		list_del(&inj->node);
 		chip->inject_len--;
+		bitmap_zero(queued, chip->gc.ngpio);
+		list_for_each_entry(next, &chip->inject_queue, node)
+			bitmap_or(queued, queued, next->bits, chip->gc.ngpio);
+		guse_gpio_apply_inputs(chip, inj->bits, inj->bits + words,
+				       queued);
 		mutex_unlock(&chip->inject_lock);
 		wake_up(&chip->inject_space);
 		kfree(inj);
@@ -561,6 +593,19 @@ static void guse_gpio_inject_stop(struct guse_gpio *chip)
 	chip->inject_len = 0;
 	mutex_unlock(&chip->inject_lock);
 	wake_up_all(&chip->inject_space);
+	/* the chip is dead: nothing is re-triggered any more either */
+}
+
+/* The lines of a queued injection; called with inject_lock. */
+static void guse_gpio_mark_queued(struct guse_gpio *chip,
+				  const unsigned long *mask)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	bitmap_or(chip->inject_queued, chip->inject_queued, mask,
+		  chip->gc.ngpio);
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 }
 
 static bool guse_gpio_inject_space(struct guse_gpio *chip)
@@ -594,7 +639,8 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	mutex_lock(&chip->inject_lock);
 	if (list_empty(&chip->inject_queue) &&
 	    !guse_gpio_inject_busy(chip, mask)) {
-		guse_gpio_apply_inputs(chip, mask, values);
+		/* nothing queued: inject_queued is empty and stays so */
+		guse_gpio_apply_inputs(chip, mask, values, chip->inject_queued);
 		mutex_unlock(&chip->inject_lock);
 		return 0;
 	}
@@ -618,6 +664,7 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 	}
 	list_add_tail(&inj->node, &chip->inject_queue);
 	chip->inject_len++;
+	guse_gpio_mark_queued(chip, mask);
 	queue_work(system_unbound_wq, &chip->inject_work);
 	mutex_unlock(&chip->inject_lock);
 	return 0;

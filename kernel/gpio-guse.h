@@ -81,6 +81,8 @@ struct irq_domain;
  * @inject_len: entries in @inject_queue
  * @inject_work: applies @inject_queue
  * @inject_space: writers waiting for room in @inject_queue
+ * @inject_queued: lines changed by injections in @inject_queue; written
+ *	under both @inject_lock and @state_lock, read under either
  * @irq_fwnode: names @irq_domain
  * @irq_domain: the chip's interrupts, one per line
  */
@@ -128,6 +130,7 @@ struct guse_gpio {
 	unsigned int inject_len;
 	struct work_struct inject_work;
 	wait_queue_head_t inject_space;
+	unsigned long *inject_queued;
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
 };
