@@ -31,6 +31,17 @@ force=0
 say() { printf 'build-modules: %s\n' "$*" >&2; }
 
 
+# The build directory of a kernel built against on the host: Debian's
+# headers in /usr/src, or the tree of a kernel built here (the debug kernel,
+# scripts/build-debug-kernel.sh).
+host_build_dir() { # <krel>
+	local d
+	for d in "/usr/src/linux-headers-$1" "$cache/kernels/$1/lib/modules/$1/build"; do
+		[ -f "$d/Makefile" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
 # The kernels built inside the trixie chroot: those whose headers are there
 # and not on the host.
 in_chroot() {
@@ -95,12 +106,13 @@ build_set() { # <krel> <name> <out> <mdir> "<kos>" <dir>...
 		fi
 		bdir=$bdir/$mdir
 	else
-		[ -d "/usr/src/linux-headers-$krel" ] ||
+		local kdir
+		kdir=$(host_build_dir "$krel") ||
 			{ say "$krel: no headers in /usr/src (run scripts/setup-host.sh)"; return 1; }
 		bdir=$top/build/kbuild/$name
-		say "$name: building against /usr/src/linux-headers-$krel ($bdir)"
+		say "$name: building against $kdir ($bdir)"
 		stage "$bdir" "$@"
-		if ! make -C "/usr/src/linux-headers-$krel" M="$bdir/$mdir" W=1 modules \
+		if ! make -C "$kdir" M="$bdir/$mdir" W=1 modules \
 			>"$log" 2>&1; then
 			cat "$log" >&2
 			say "$name: BUILD FAILED (log: $log)"

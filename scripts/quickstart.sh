@@ -3,6 +3,7 @@
 #
 # usage: scripts/quickstart.sh demo   set up, build, boot 6.12 and run the demo
 #        scripts/quickstart.sh test   set up, build, run the suite on all kernels
+#                                     (6.1, 6.12, 7.3 and the debug kernel)
 #
 # Every step is skipped or fast when its result is up to date, so running it
 # again is cheap.  Userspace is built in the source tree (autotools); the
@@ -36,6 +37,13 @@ build_userspace() {
 	make -j"$(nproc)"
 }
 
+# The debug kernel (KASAN, lockdep, kmemleak...) from Debian's 6.12 source:
+# built once per machine, about 20 minutes on 2 cores.
+build_debug_kernel() {
+	step "building the debug kernel (scripts/build-debug-kernel.sh; once per machine, about 20 minutes)"
+	"$here/build-debug-kernel.sh"
+}
+
 build_modules() { # <kernel...>
 	step "building the kernel modules for $* (scripts/build-modules.sh)"
 	"$here/build-modules.sh" "$@"
@@ -55,6 +63,7 @@ demo() {
 
 test_all() {
 	setup
+	build_debug_kernel
 	build_userspace
 	build_modules all
 	step "running the test suite (tests/run-tests.sh)"
@@ -65,5 +74,5 @@ test_all() {
 case ${1:-} in
 demo) demo ;;
 test) test_all ;;
-*) sed -n '4,5p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+*) sed -n '4,6p' "$0" | sed 's/^# //' >&2; exit 2 ;;
 esac

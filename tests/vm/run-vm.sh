@@ -14,10 +14,13 @@
 # streamed to our stdout through a second serial port.
 #
 # Exit status: the command's, 124 on timeout, 125 when the kernel log shows
-# a warning, oops, lockdep or sanitizer report (the lines are printed).
+# a warning, oops, lockdep, hung-task, debug-objects or sanitizer report
+# (the lines are printed), 123 when the log is clean but kmemleak (kernels
+# that have it: the debug kernel) finds an object after the run that its
+# scan before the guse modules were loaded did not report.
 # Logs: <log>/kernel-<krel>.log (serial console), <log>/dmesg-<krel>.log,
-# (the writable results share, $GUSE_VM_RESULTS inside, is removed after
-# the run).
+# <log>/kmemleak-<krel>.log (the new objects, if any) (the writable results
+# share, $GUSE_VM_RESULTS inside, is removed after the run).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +36,7 @@ usage() {
 }
 
 # --- arguments ---------------------------------------------------------------
-kernel='' modules='' timeout_s=600 logdir=$top/build/vm-logs mem=1024
+kernel='' modules='' timeout_s=600 logdir=$top/build/vm-logs mem=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -49,6 +52,10 @@ done
 [ -n "$kernel" ] && [ $# -gt 0 ] || usage
 
 krel=$(resolve_krel "$kernel")
+# KASAN's shadow and kmemleak's pool need more room than the stock kernels
+if [ -z "$mem" ]; then
+	case $krel in *-guse-debug) mem=2048 ;; *) mem=1024 ;; esac
+fi
 kdir=$cache/kernels/$krel
 vmlinuz=$kdir/boot/vmlinuz-$krel
 moddir=$kdir/lib/modules/$krel
@@ -122,6 +129,13 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $r/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
 mount -t configfs configfs $r/sys/kernel/config 2>/dev/null
 mount -t debugfs debugfs $r/sys/kernel/debug 2>/dev/null
+# kmemleak: what leaked before guse was loaded is not ours
+kml=$r/sys/kernel/debug/kmemleak
+if [ -e $kml ]; then
+	log "kmemleak scan before the modules"
+	echo scan >$kml
+	cat $kml >/results/kmemleak-before
+fi
 # the VM kernel modules, so that modprobe works inside (gpio-sim on 7.3)
 mount --bind $r$GUSE_KMODDIR $r/lib/modules
 mkdir -p $r/run/guse-results
@@ -135,6 +149,14 @@ log "running the command"
 chroot $r /bin/bash /run/guse-results/cmd.sh </dev/null >/dev/ttyS1 2>&1
 st=$?
 log "command exited with status $st"
+if [ -e $kml ]; then
+	# objects younger than 5 s are not reported: wait, then scan twice
+	log "kmemleak scan after the run"
+	sleep 6
+	echo scan >$kml
+	echo scan >$kml
+	cat $kml >/results/kmemleak-after
+fi
 dmesg >/results/dmesg
 echo $st >/results/status
 umount /results 2>/dev/null
@@ -223,7 +245,20 @@ pick_accel() {
 }
 
 # Lines in the kernel log that fail the run.
-bad_patterns='WARNING:|BUG:|Oops|general protection fault|Call Trace:|lockdep|possible recursive locking|possible circular locking|KASAN|sleeping function called from invalid context|UBSAN|kernel BUG'
+# Lines those patterns match that report no problem (the debug kernel's
+# boot banner).
+benign_patterns='RCU lockdep checking is enabled'
+bad_patterns='WARNING:|BUG:|Oops|general protection fault|Call Trace:|lockdep|possible recursive locking|possible circular locking|KASAN|sleeping function called from invalid context|UBSAN|kernel BUG|ODEBUG|INFO: task .* blocked for more than|hung_task|Kernel panic'
+
+# The kmemleak reports of <after> whose object <before> did not list, whole
+# (every report starts with "unreferenced object 0x<addr> (size N):").
+# Objects are told apart by address and size, not by function: what leaks
+# on guse's behalf is allocated by gpiolib and irq code.
+new_kmemleaks() { # <before> <after>
+	awk -v before="$1" '
+	/^unreferenced object/ { key = $3 " " $5; if (FILENAME == before) old[key] = 1; show = FILENAME != before && !(key in old) }
+	FILENAME != before && show { print }' "$1" "$2"
+}
 
 initrd=$(make_initramfs)
 accel=$(pick_accel)
@@ -311,15 +346,29 @@ rm -f "$logdir/dmesg-$krel.log"
 [ -f "$results/dmesg" ] && cp "$results/dmesg" "$logdir/dmesg-$krel.log"
 status=$(cat "$results/status" 2>/dev/null || echo 99)
 [ -f "$results/status" ] || say "no exit status from the VM (qemu exit $qst); kernel log: $klog"
+leaks=$logdir/kmemleak-$krel.log
+rm -f "$leaks" "$logdir/kmemleak-$krel.checked"
+if [ -f "$results/kmemleak-after" ]; then
+	new_kmemleaks "$results/kmemleak-before" "$results/kmemleak-after" >"$leaks"
+	[ -s "$leaks" ] || rm -f "$leaks"
+	# tells tests/run-tests.sh that this kernel has kmemleak
+	: >"$logdir/kmemleak-$krel.checked"
+fi
 rm -rf "$results"
 
 # The scan covers the serial log (catches a panic) and the final dmesg
 # (catches what the console loglevel hid).
-bad=$(cat "$klog" "$logdir/dmesg-$krel.log" 2>/dev/null | tr -d '\r' | grep -E "$bad_patterns" | sort -u || true)
+bad=$(cat "$klog" "$logdir/dmesg-$krel.log" 2>/dev/null | tr -d '\r' | grep -E "$bad_patterns" |
+	grep -Ev "$benign_patterns" | sort -u || true)
 if [ -n "$bad" ]; then
 	say "KERNEL LOG FAILURE on $krel (full log: $klog):"
 	printf '%s\n' "$bad" | head -40 >&2
 	exit 125
+fi
+if [ -f "$leaks" ]; then
+	say "KMEMLEAK on $krel: $(grep -c '^unreferenced object' "$leaks") new objects ($leaks):"
+	head -60 "$leaks" >&2
+	exit 123
 fi
 say "done in ${elapsed}s, status $status"
 exit "$status"
