@@ -130,13 +130,13 @@ run_kernel() { # <short|krel>
 	else
 		say "$krel: no modules in $mods (scripts/build-modules.sh $krel): running without them"
 	fi
-	local out limit=$vm_timeout test_limit=${GUSE_TEST_TIMEOUT:-120}
+	local out limit=$vm_timeout test_limit=${GUSE_TEST_TIMEOUT:-120} scale=1
 	case $krel in
-	*-guse-debug) limit=$((vm_timeout * 4)) test_limit=${GUSE_TEST_TIMEOUT:-480} ;;
+	*-guse-debug) limit=$((vm_timeout * 4)) test_limit=${GUSE_TEST_TIMEOUT:-480} scale=4 ;;
 	esac
 	out=$(mktemp)
 	set +e
-	GUSE_TEST_TIMEOUT=$test_limit \
+	GUSE_TEST_TIMEOUT=$test_limit GUSE_TIMEOUT_SCALE=${GUSE_TIMEOUT_SCALE:-$scale} \
 	"$here/vm/run-vm.sh" --kernel "$krel" "${modarg[@]}" --timeout "$limit" \
 		-- "$here/vm/run-in-vm.sh" | tee "$out" | sed -u "s/^/$prefix /"
 	st=${PIPESTATUS[0]}

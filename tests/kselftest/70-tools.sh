@@ -36,7 +36,7 @@ start_sim() {
 	shift
 	"$sim" -d -s "$work/$name.sock" "$@" </dev/null >"$work/$name" 2>&1 &
 	pids+=($!)
-	wait_for 5 grep -q '^ready\|^{"event":"ready"' "$work/$name"
+	wait_for 10 grep -q '^ready\|^{"event":"ready"' "$work/$name"
 }
 chip_of() { awk '/^ready/ {print $2; exit}' "$work/$1"; }
 traced() { grep -q -- "$2" "$work/$1"; }
@@ -100,9 +100,9 @@ kill $mon 2>/dev/null
 
 gpionotify -c "$chip" -n 2 led0 >"$work/notify" 2>&1 &
 notify=$!
-sleep 0.5
-gpioget -c "$chip" led0 >/dev/null
-wait_for 5 bash -c "! kill -0 $notify 2>/dev/null"
+# request and release until the watch, set up meanwhile, saw both
+touch_led0() { gpioget -c "$chip" led0 >/dev/null; ! kill -0 "$notify" 2>/dev/null; }
+wait_for 5 touch_led0
 ktap_ok "gpionotify reports requested then released for another consumer" \
 	bash -c "head -1 '$work/notify' | grep -q requested && tail -1 '$work/notify' | grep -q released"
 kill $notify 2>/dev/null
@@ -124,7 +124,7 @@ ktap_ok "stopping the server removes the chip" \
 start_sim json -j -l guse-json -n 4
 jchip=$(awk -F'"' '/"ready"/ {for (i=1;i<NF;i++) if ($i=="chip") {print $(i+2); exit}}' "$work/json")
 gpioset -t0 -c "${jchip:-none}" 2=1
-sleep 0.3
+wait_for 3 bash -c "[ \$(wc -l <'$work/json') -ge 3 ]"
 ktap_ok "the JSON trace is one valid JSON object per line" \
 	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]; assert sum(1 for l in open(sys.argv[1])) >= 3' "$work/json"
 
@@ -142,8 +142,9 @@ start_sim waiter -l guse-wait -n 2
 wchip=$(chip_of waiter)
 sim_cmd "$work/waiter.sock" wait 0 1 5000 >"$work/wait.out" &
 waiter=$!
-sleep 0.3
-gpioset -t0 -c "${wchip:-none}" 0=1
+# drive it until the waiter, which may start after the first try, is done
+drive0() { gpioset -t0 -c "${wchip:-none}" 0=1; ! kill -0 "$waiter" 2>/dev/null; }
+wait_for 5 drive0
 wait $waiter
 ktap_ok "wait returns ok once a consumer drives the line" grep -q '^ok' "$work/wait.out"
 

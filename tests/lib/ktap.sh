@@ -47,9 +47,11 @@ ktap_finish() {
 	exit 0
 }
 
-# wait_for <seconds> <command...>: polls until the command succeeds
+# wait_for <seconds> <command...>: polls until the command succeeds.  The
+# bound is multiplied by GUSE_TIMEOUT_SCALE (tests/run-tests.sh sets it for
+# the debug kernel, several times slower under TCG).
 wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * ${GUSE_TIMEOUT_SCALE:-1}))
 	shift
 	until "$@"; do
 		[ $SECONDS -ge "$deadline" ] && return 1
