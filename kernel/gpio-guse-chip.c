@@ -147,8 +147,11 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 		if (ret == -ETIMEDOUT || ret == -EINTR)
 			guse_gpio_send_free(chip, offset);
 	}
-	if (!ret)
+	if (!ret) {
+		mutex_lock(&chip->lines_lock);
 		set_bit(offset, chip->requested);
+		mutex_unlock(&chip->lines_lock);
+	}
 	guse_gpio_leave(chip);
 	return ret;
 }
@@ -157,7 +160,9 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
 
+	mutex_lock(&chip->lines_lock);
 	clear_bit(offset, chip->requested);
+	mutex_unlock(&chip->lines_lock);
 	if (!guse_gpio_enter(chip)) {
 		/* order the bit clear before reading @zombie (teardown's mb) */
 		smp_mb__after_atomic();
@@ -693,6 +698,7 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	raw_spin_lock_init(&chip->state_lock);
 	mutex_init(&chip->irq_bus_lock);
 	INIT_LIST_HEAD(&chip->zombie_node);
+	mutex_init(&chip->lines_lock);
 	mutex_init(&chip->inject_lock);
 	return chip;
 err:
@@ -776,17 +782,31 @@ static DEFINE_MUTEX(guse_gpio_zombies_lock);
 /*
  * gpiolib frees the consumer label of a line when the line is released,
  * but not when that happens after the chip was removed (6.12, 7.3): the
- * label of every line still requested would leak.  Drop them once the chip
- * is removed: gpiochip_remove() waited for the requests in progress, and
- * no label can be attached any more.  Our reference on the gpio_device
- * keeps the descriptors.
+ * label of every line still requested would leak.  So the labels of those
+ * lines are dropped twice:
+ *
+ * - before gpiochip_remove(), while gpiolib can still tell line-info
+ *   watchers about it (7.3 leaks the notification of a removed chip's
+ *   line), under lines_lock, which the free callback takes too: the
+ *   owner's own label write on release comes after that callback, so the
+ *   two writers never overlap;
+ * - after it, for the labels that requests in progress attached meanwhile
+ *   (gpiochip_remove() waited for them; nobody writes a label of a removed
+ *   chip but us).
+ *
+ * Our reference on the gpio_device keeps the descriptors.
  */
-static void guse_gpio_drop_labels(struct guse_gpio *chip)
+static void guse_gpio_drop_labels(struct guse_gpio *chip, bool removed)
 {
+	char label[GUSE_NAME_SIZE];
 	unsigned int line;
 
+	mutex_lock(&chip->lines_lock);
 	for_each_set_bit(line, chip->requested, chip->gc.ngpio)
-		guse_compat_drop_label(&chip->gc, line);
+		if (!removed || guse_compat_line_label(&chip->gc, line, label,
+						       sizeof(label)))
+			guse_compat_drop_label(&chip->gc, line);
+	mutex_unlock(&chip->lines_lock);
 }
 
 /*
@@ -795,8 +815,9 @@ static void guse_gpio_drop_labels(struct guse_gpio *chip)
  */
 static void guse_gpio_remove(struct guse_gpio *chip)
 {
+	guse_gpio_drop_labels(chip, false);
 	gpiochip_remove(&chip->gc);
-	guse_gpio_drop_labels(chip);
+	guse_gpio_drop_labels(chip, true);
 	put_device(chip->gpio_dev);
 	guse_gpio_parent_remove(chip);
 	device_unregister(chip->dev);

@@ -323,6 +323,16 @@ static void guse_gpio_irq_work(struct irq_work *work)
 		generic_handle_domain_irq_safe(chip->irq_domain, line);
 }
 
+/* The descriptor of a line's interrupt, if it is mapped. */
+static struct irq_desc *guse_gpio_line_desc(struct guse_gpio *chip,
+					    unsigned int line)
+{
+	unsigned int virq = irq_find_mapping(chip->irq_domain, line);
+	struct irq_data *data = virq ? irq_get_irq_data(virq) : NULL;
+
+	return data ? irq_data_to_desc(data) : NULL;
+}
+
 int guse_gpio_irq_init(struct guse_gpio *chip)
 {
 	unsigned int n = chip->gc.ngpio;
@@ -377,29 +387,24 @@ void guse_gpio_irq_stop(struct guse_gpio *chip)
 
 void guse_gpio_irq_cleanup(struct guse_gpio *chip)
 {
-	struct irq_data *data;
 	struct irq_desc *desc;
-	unsigned int line, virq;
+	unsigned int line;
 
 	/* an unmask racing with guse_gpio_irq_stop() may have queued it */
 	irq_work_sync(&chip->irq_work);
 	if (chip->irq_domain) {
 		for (line = 0; line < chip->gc.ngpio; line++) {
-			virq = irq_find_mapping(chip->irq_domain, line);
-			if (!virq)
+			desc = guse_gpio_line_desc(chip, line);
+			if (!desc)
 				continue;
 			/*
 			 * The free_irq() that dropped the last reference holds
 			 * request_mutex until it is done with the descriptor.
 			 */
-			data = irq_get_irq_data(virq);
-			desc = data ? irq_data_to_desc(data) : NULL;
-			if (desc) {
-				mutex_lock(&desc->request_mutex);
-				WARN_ON_ONCE(irq_desc_has_action(desc));
-				mutex_unlock(&desc->request_mutex);
-			}
-			irq_dispose_mapping(virq);
+			mutex_lock(&desc->request_mutex);
+			WARN_ON_ONCE(irq_desc_has_action(desc));
+			mutex_unlock(&desc->request_mutex);
+			irq_dispose_mapping(irq_desc_get_irq(desc));
 		}
 		irq_domain_remove(chip->irq_domain);
 	}
@@ -452,15 +457,6 @@ struct guse_gpio_inject {
 
 /* Most injections queued per chip before the server's write() waits. */
 #define GUSE_INJECT_QUEUE_MAX	256
-
-static struct irq_desc *guse_gpio_line_desc(struct guse_gpio *chip,
-					    unsigned int line)
-{
-	unsigned int virq = irq_find_mapping(chip->irq_domain, line);
-	struct irq_data *data = virq ? irq_get_irq_data(virq) : NULL;
-
-	return data ? irq_data_to_desc(data) : NULL;
-}
 
 /*
  * Lines of @mask that were raised and whose handlers may still run: a

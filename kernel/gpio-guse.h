@@ -57,6 +57,7 @@ struct irq_domain;
  * @zombie: the server is gone, the chip waits for its lines' release
  * @remove_work: removes a zombie once its last line was released
  * @zombie_node: entry in the list of zombies
+ * @lines_lock: protects @requested against the label drop of a removal
  * @requested: lines gpiolib requested from us and did not free yet
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
@@ -108,6 +109,7 @@ struct guse_gpio {
 	bool zombie;
 	struct delayed_work remove_work;
 	struct list_head zombie_node;
+	struct mutex lines_lock;	/* see the kernel-doc above */
 	unsigned long *requested;
 	unsigned long *consumer_pending;
 

@@ -125,15 +125,16 @@ static inline bool guse_compat_line_label(struct gpio_chip *gc,
 }
 
 /**
- * guse_compat_drop_label() - free the consumer label of a removed chip's line
- * @gc: the chip, already removed from gpiolib (gpiochip_remove() returned),
- *	its gpio_device still referenced by the caller
+ * guse_compat_drop_label() - free the consumer label of a dying chip's line
+ * @gc: the chip, being removed from gpiolib, its gpio_device referenced
+ *	by the caller
  * @offset: a line that was requested when the chip was removed
  *
  * The gpiolib that removes chips with lines still requested (see
  * GUSE_COMPAT_REMOVE_WHEN_RELEASED) does not free their labels when they
  * are released afterwards: this does it first.  The older gpiolib never
- * gets here with a requested line.  GUSE_HAVE_GPIO_DEVICE_GET_DESC is set
+ * gets here with a requested line.  The caller makes sure that nobody else
+ * writes the label meanwhile.  GUSE_HAVE_GPIO_DEVICE_GET_DESC is set
  * by Kbuild when the headers declare gpio_device_get_desc() (6.8 and
  * later).
  */
