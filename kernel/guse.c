@@ -356,16 +356,22 @@ int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
 }
 EXPORT_SYMBOL_GPL(guse_conn_send);
 
-void guse_conn_abort(struct guse_conn *conn)
+/* Fails every queued and sent request; called with conn->lock held. */
+static void guse_conn_fail_all(struct guse_conn *conn)
 {
 	struct guse_req *req, *tmp;
 
-	spin_lock(&conn->lock);
-	conn->aborting = true;
 	list_for_each_entry_safe(req, tmp, &conn->queue, node)
 		guse_req_finish(req, -ENODEV);
 	list_for_each_entry_safe(req, tmp, &conn->sent, node)
 		guse_req_finish(req, -ENODEV);
+}
+
+void guse_conn_abort(struct guse_conn *conn)
+{
+	spin_lock(&conn->lock);
+	conn->aborting = true;
+	guse_conn_fail_all(conn);
 	spin_unlock(&conn->lock);
 	wake_up_all(&conn->slotq);
 }
@@ -420,16 +426,12 @@ static int guse_open(struct inode *inode, struct file *file)
 static int guse_release(struct inode *inode, struct file *file)
 {
 	struct guse_conn *conn = file->private_data;
-	struct guse_req *req, *tmp;
 	bool live;
 
 	spin_lock(&conn->lock);
 	live = conn->state == GUSE_CONN_LIVE;
 	conn->state = GUSE_CONN_DEAD;
-	list_for_each_entry_safe(req, tmp, &conn->queue, node)
-		guse_req_finish(req, -ENODEV);
-	list_for_each_entry_safe(req, tmp, &conn->sent, node)
-		guse_req_finish(req, -ENODEV);
+	guse_conn_fail_all(conn);
 	spin_unlock(&conn->lock);
 	wake_up_interruptible_all(&conn->readq);
 	wake_up_all(&conn->slotq);
