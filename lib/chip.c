@@ -84,11 +84,15 @@ void guse_fill_header(struct guse_msg_header *h, size_t len, uint16_t op,
 static uint32_t features(const struct guse_chip_ops *ops,
 			 const struct guse_chip_config *cfg)
 {
+	static const struct guse_chip_ops none;
+	/* the line model of a chip without callbacks needs both */
+	bool model = !memcmp(ops, &none, sizeof(none));
 	uint32_t f = 0;
 
-	if (cfg->track_all || ops->request || ops->free || ops->consumer)
+	if (cfg->track_all || model || ops->request || ops->free ||
+	    ops->consumer)
 		f |= GUSE_CREATE_F_REQUEST;
-	if (cfg->track_all || ops->set_config)
+	if (cfg->track_all || model || ops->set_config)
 		f |= GUSE_CREATE_F_SET_CONFIG;
 	if (cfg->track_all || ops->irq_config)
 		f |= GUSE_CREATE_F_IRQ_CONFIG;
@@ -225,6 +229,7 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 	chip->num_words = GUSE_BITMAP_WORDS(cfg->num_lines);
 	memcpy(chip->label, cfg->label, GUSE_NAME_SIZE);
 	chip->create_flags = features(&chip->ops, cfg);
+	chip->hold_outputs = cfg->hold_outputs;
 
 	chip->lines = calloc(chip->num_lines, sizeof(*chip->lines));
 	chip->names = calloc(chip->num_lines, GUSE_NAME_SIZE);
@@ -411,9 +416,8 @@ GUSE_API type fn(struct guse_chip *chip, unsigned int line)		\
 
 LINE_GETTER(guse_chip_get_direction, int, l->direction)
 LINE_GETTER(guse_chip_get_output_value, int, l->output)
-LINE_GETTER(guse_chip_get_input_level, int, l->input)
-LINE_GETTER(guse_chip_get_value, int,
-	    l->direction == GUSE_LINE_DIRECTION_OUTPUT ? l->output : l->input)
+LINE_GETTER(guse_chip_get_input_level, int, l->pull)
+LINE_GETTER(guse_chip_get_value, int, guse_line_read(chip, l))
 LINE_GETTER(guse_chip_is_requested, int, l->requested)
 LINE_GETTER(guse_chip_get_bias, int, l->bias)
 LINE_GETTER(guse_chip_get_drive, int, l->drive)
@@ -454,7 +458,7 @@ GUSE_API int guse_chip_get_consumer(struct guse_chip *chip, unsigned int line,
 /* ------------------------------------------------------------------------ */
 /* injection */
 
-/* Record injected levels; chip->lock held. */
+/* Record injected levels as the lines' pulls; chip->lock held. */
 static void store_levels(struct guse_chip *chip, const uint64_t *mask,
 			 const uint64_t *values)
 {
@@ -462,8 +466,8 @@ static void store_levels(struct guse_chip *chip, const uint64_t *mask,
 
 	for (i = 0; i < chip->num_lines; i++)
 		if (mask[i / 64] & GUSE_BIT_MASK(i))
-			chip->lines[i].input = !!(values[i / 64] &
-						  GUSE_BIT_MASK(i));
+			chip->lines[i].pull = !!(values[i / 64] &
+						 GUSE_BIT_MASK(i));
 }
 
 GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,

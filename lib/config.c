@@ -141,3 +141,10 @@ GUSE_API void guse_chip_config_set_serve_input_reads(struct guse_chip_config *cf
 	if (cfg)
 		cfg->serve_input_reads = serve;
 }
+
+GUSE_API void guse_chip_config_set_hold_outputs(struct guse_chip_config *cfg,
+						bool hold)
+{
+	if (cfg)
+		cfg->hold_outputs = hold;
+}

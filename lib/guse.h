@@ -8,7 +8,8 @@
  * requests the kernel sends on behalf of GPIO consumers (gpioset, libgpiod,
  * kernel drivers).  Every request the server does not handle itself is
  * answered by the library from its built-in line state, so a server with no
- * callbacks at all is already a working chip whose input levels are set with
+ * callbacks at all is already a working chip whose lines behave as those of
+ * the kernel's gpio-sim (see @ref simulated): their pulls are set with
  * guse_chip_set_input().
  *
  * Conventions (as libgpiod v2): opaque objects, functions named
@@ -172,6 +173,52 @@ GUSE_API const char *guse_error_hint(int errnum);
 /** @} */
 
 /**
+ * @defgroup simulated Simulated lines
+ *
+ * The built-in line state (the replies of guse_reply_default(), which
+ * answers every request without a callback) simulates lines as the
+ * kernel's gpio-sim does:
+ *
+ * - Every line has a pull, the level the outside world gives it (0 at
+ *   first): guse_chip_set_input() and guse_chip_set_inputs() set it, and
+ *   guse_chip_get_input_level() returns it.  An input, and a line nobody
+ *   drives, reads its pull; a change of the pull of a watched input is an
+ *   edge.
+ * - A consumer's pull-up or pull-down bias becomes the line's pull: the
+ *   library injects the new level (GUSE_OP_SET_INPUTS) before it answers
+ *   the SET_CONFIG, so an undriven input reads 1 after a pull-up and 0
+ *   after a pull-down (the pull changed even if the reply then comes too
+ *   late for the kernel).  The pull stays when the consumer releases the
+ *   line (until the next injection or bias), as in gpio-sim.  Bias
+ *   disable, and a consumer that leaves the bias as it is, leave the pull.
+ *   The bias of a consumer that watches edges applies before gpiolib sets
+ *   up edge detection, so it is no edge for that consumer (nor in
+ *   gpio-sim); later pull changes are.  A bias that a set_config callback
+ *   answers itself is only recorded (guse_chip_get_bias()).
+ * - A requested output drives its value.  Released (FREE), it no longer
+ *   drives: it reads its pull, although gpiolib still sees an output; a
+ *   consumer that takes it again as it is (gpioget --as-is) drives that
+ *   level.  guse_chip_config_set_hold_outputs() keeps released outputs
+ *   driving instead, as most hardware does.
+ * - Open drain and open source are declined by the default reply, as by
+ *   gpio-sim: gpiolib then makes the line an input for the passive level,
+ *   which reads the pull.  A server that accepts them in its set_config
+ *   callback gets the same levels: the passive level (1 for open drain, 0
+ *   for open source) floats to the pull.
+ *
+ * Releases and biases reach the library only with GUSE_CREATE_F_REQUEST
+ * and GUSE_CREATE_F_SET_CONFIG: a chip without any callback asks for both
+ * (as guse_chip_config_set_track_all() does); a server with callbacks gets
+ * them with a request/free/consumer or set_config callback, or with
+ * tracking.  Without REQUEST and FREE every output counts as driven.
+ *
+ * One difference to gpio-sim is deliberate: gpio-sim's line keeps the
+ * level it last drove when it becomes an input (an open-drain line that
+ * drove 0 reads 0 at its passive level on a pull-up, until the pull
+ * changes); here an input always reads its pull.
+ */
+
+/**
  * @defgroup config Chip configuration
  *
  * A ::guse_chip_config collects the parameters of a chip before it is
@@ -255,7 +302,9 @@ GUSE_API int guse_chip_config_set_device_path(struct guse_chip_config *cfg,
  * server has callbacks for: without a request/free/consumer callback the
  * kernel grants line requests by itself, without set_config it declines all
  * configuration and without irq_config it does not report interrupt
- * configuration.  With tracking on, these requests are sent anyway and
+ * configuration.  A chip without any callback asks for requests and
+ * configuration anyway, which its simulated lines need (see
+ * @ref simulated).  With tracking on, these requests are sent anyway and
  * answered from the built-in state, so that guse_chip_is_requested(),
  * guse_chip_get_consumer(), guse_chip_get_bias() and the other getters work
  * for a server without callbacks.
@@ -290,6 +339,22 @@ GUSE_API void guse_chip_config_set_track_all(struct guse_chip_config *cfg,
 GUSE_API void
 guse_chip_config_set_serve_input_reads(struct guse_chip_config *cfg,
 				       bool serve);
+
+/**
+ * @brief Keep released outputs driving, as most hardware does.
+ *
+ * Off by default: the built-in state simulates lines as the kernel's
+ * gpio-sim does (see @ref simulated), where a line a consumer drove and
+ * released reads its pull afterwards.  On, a released output keeps driving
+ * its last value until the next consumer changes it (libguse's behaviour
+ * before the simulated line model, and that of most GPIO controllers);
+ * everything else of the model stays.
+ *
+ * @param cfg Configuration.
+ * @param hold true: released outputs keep driving.
+ */
+GUSE_API void guse_chip_config_set_hold_outputs(struct guse_chip_config *cfg,
+						bool hold);
 
 /** @} */
 
@@ -565,7 +630,11 @@ GUSE_API int guse_chip_run(struct guse_chip *chip);
 GUSE_API void guse_chip_exit(struct guse_chip *chip);
 
 /**
- * @brief Set the input level of one line (thread-safe).
+ * @brief Set the pull of one line: the level it reads when nothing drives
+ *        it (thread-safe).
+ *
+ * See @ref simulated; as guse_chip_set_inputs() for one line.
+ *
  * @param chip Chip.
  * @param line Line offset.
  * @param value 0 or nonzero.
@@ -575,10 +644,12 @@ GUSE_API int guse_chip_set_input(struct guse_chip *chip, unsigned int line,
 				 int value);
 
 /**
- * @brief Set the input levels of several lines at once (thread-safe).
+ * @brief Set the pulls of several lines at once (thread-safe).
  *
  * Sends one SET_INPUTS message and, once the kernel took it, updates the
- * tracked input levels; if the write fails they stay as they were.  A
+ * lines' pulls; if the write fails they stay as they were.  Inputs read
+ * the new levels, and their changes are edges for the consumers watching
+ * them; a driven output keeps driving its value (see @ref simulated).  A
  * GET_VALUES that the resulting interrupt causes sees the new levels, also
  * when it is answered by another thread while this call has not returned
  * yet.  Injections from different threads are serialized.
@@ -602,14 +673,16 @@ GUSE_API int guse_chip_get_direction(struct guse_chip *chip,
 
 /**
  * @brief Value a consumer drives on a line (thread-safe).
- * @return 0 or 1 (last driven value, also while the line is an input), or
+ * @return 0 or 1 (last driven value, also while the line is an input or
+ *         released; the level a consumer took the line with as it is), or
  *         -1 with errno EINVAL.
  */
 GUSE_API int guse_chip_get_output_value(struct guse_chip *chip,
 					unsigned int line);
 
 /**
- * @brief Injected input level of a line (thread-safe).
+ * @brief The pull of a line (thread-safe): the level last injected or set
+ *        by a consumer's pull-up or pull-down bias (see @ref simulated).
  * @return 0 or 1, or -1 with errno EINVAL.
  */
 GUSE_API int guse_chip_get_input_level(struct guse_chip *chip,
@@ -617,7 +690,7 @@ GUSE_API int guse_chip_get_input_level(struct guse_chip *chip,
 
 /**
  * @brief The current value of a line as a consumer reads it (thread-safe):
- *        the driven value of an output, the input level of an input.
+ *        the value of a driven output, else the pull (see @ref simulated).
  * @return 0 or 1, or -1 with errno EINVAL.
  */
 GUSE_API int guse_chip_get_value(struct guse_chip *chip, unsigned int line);
@@ -651,8 +724,9 @@ GUSE_API int guse_chip_get_consumer(struct guse_chip *chip, unsigned int line,
 GUSE_API int guse_chip_get_bias(struct guse_chip *chip, unsigned int line);
 
 /**
- * @brief Last drive set on a line (thread-safe).
- * @return A GUSE_LINE_PARAM_DRIVE_* value, 0 if never set, or -1 (EINVAL).
+ * @brief Last drive accepted for a line (thread-safe); a release forgets it
+ *        (as gpiolib does), unless guse_chip_config_set_hold_outputs().
+ * @return A GUSE_LINE_PARAM_DRIVE_* value, 0 if none, or -1 (EINVAL).
  */
 GUSE_API int guse_chip_get_drive(struct guse_chip *chip, unsigned int line);
 
@@ -755,11 +829,14 @@ GUSE_API int guse_reply_values(struct guse_request *req,
 /**
  * @brief Answer a request as the library would without a callback.
  *
- * REQUEST, FREE, DIRECTION_*, SET_VALUES and IRQ_CONFIG succeed;
- * GET_DIRECTION returns the tracked direction; GET_VALUES returns the driven
- * value of output lines and the input level of input lines; SET_CONFIG
- * accepts bias and drive and declines debounce with EOPNOTSUPP (gpiolib then
- * debounces in software).  Frees the request.
+ * The replies of the simulated lines (see @ref simulated): REQUEST, FREE,
+ * DIRECTION_*, SET_VALUES and IRQ_CONFIG succeed; GET_DIRECTION returns the
+ * tracked direction; GET_VALUES returns the value of driven outputs and the
+ * pull of every other line; SET_CONFIG makes a pull-up or pull-down the
+ * line's pull (injected before the reply), accepts bias disable and
+ * push-pull, and declines open drain, open source (gpiolib emulates them)
+ * and debounce (gpiolib debounces in software) with EOPNOTSUPP.  Frees the
+ * request.
  *
  * @param req Request.
  * @return 0, or -1 with errno (see guse_reply_ok()).

@@ -18,12 +18,19 @@ struct guse_chip_config {
 	unsigned int names_size;
 	bool track_all;
 	bool serve_input_reads;		/* GUSE_CREATE_F_GET_INPUTS */
+	bool hold_outputs;		/* released outputs keep driving */
 };
 
+/*
+ * One line of the built-in state (chip->lock).  What a consumer reads is
+ * not stored: guse_line_read() derives it from direction, output, drive,
+ * requested and pull (see line.c).
+ */
 struct guse_line_state {
 	uint8_t direction;		/* enum guse_line_direction */
-	uint8_t output;
-	uint8_t input;
+	uint8_t output;			/* the value a consumer drives */
+	uint8_t pull;			/* the level when nothing drives it; the
+					 * level the kernel holds for the line */
 	uint8_t requested;
 	uint8_t bias;
 	uint8_t drive;
@@ -72,6 +79,7 @@ struct guse_chip {
 	struct guse_request *pending;	/* unanswered, doubly linked */
 	unsigned int refs;
 	bool dead;			/* guse_chip_free() was called */
+	bool hold_outputs;		/* set at creation, then read-only */
 
 	struct guse_loop *loop;
 	struct guse_chip *loop_next;	/* the loop's list of chips */
@@ -116,6 +124,17 @@ void guse_chip_ref(struct guse_chip *chip);
 void guse_chip_unref(struct guse_chip *chip);
 /* Whether guse_chip_free() was called (takes chip->lock). */
 bool guse_chip_is_dead(struct guse_chip *chip);
+/*
+ * The simulated line model (line.c); chip->lock held for all three.
+ * guse_line_read(): the level a consumer reads.  guse_line_request() and
+ * guse_line_release(): a consumer took or released the line.
+ */
+int guse_line_read(const struct guse_chip *chip,
+		   const struct guse_line_state *l);
+void guse_line_request(struct guse_chip *chip, struct guse_line_state *l,
+		       const char *consumer);
+void guse_line_release(struct guse_chip *chip, struct guse_line_state *l);
+
 /* Handle up to @max messages (-1: all available); see guse_chip_dispatch(). */
 int guse_chip_dispatch_some(struct guse_chip *chip, int max);
 

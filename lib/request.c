@@ -48,13 +48,6 @@ static void unlink_req(struct guse_chip *chip, struct guse_request *req)
 		req->next->prev = req->prev;
 }
 
-/* The line has no consumer any more; chip->lock held. */
-static void release_line(struct guse_chip *chip, unsigned int line)
-{
-	chip->lines[line].requested = 0;
-	memset(chip->lines[line].consumer, 0, GUSE_NAME_SIZE);
-}
-
 /* Update the tracked state after a successful reply; chip->lock held. */
 static void apply_ok(struct guse_chip *chip, const struct guse_request *req)
 {
@@ -66,8 +59,7 @@ static void apply_ok(struct guse_chip *chip, const struct guse_request *req)
 		l = &chip->lines[req->line];
 	switch (req->opcode) {
 	case GUSE_OP_REQUEST:
-		l->requested = 1;
-		memcpy(l->consumer, req->consumer, GUSE_NAME_SIZE);
+		guse_line_request(chip, l, req->consumer);
 		break;
 	case GUSE_OP_DIRECTION_INPUT:
 		l->direction = GUSE_LINE_DIRECTION_INPUT;
@@ -119,7 +111,7 @@ static void apply_reply(struct guse_chip *chip, const struct guse_request *req,
 	if (!error)
 		apply_ok(chip, req);
 	if (req->opcode == GUSE_OP_FREE)
-		release_line(chip, req->line);
+		guse_line_release(chip, &chip->lines[req->line]);
 	if (state_dir >= 0)
 		chip->lines[req->line].direction = (uint8_t)state_dir;
 }
@@ -184,7 +176,7 @@ static int finish(struct guse_request *req, uint32_t error,
 		 */
 		ret = 0;
 		if (req->opcode == GUSE_OP_FREE)
-			release_line(chip, req->line);
+			guse_line_release(chip, &chip->lines[req->line]);
 	} else {
 		err = errno;
 	}
@@ -251,6 +243,21 @@ GUSE_API int guse_reply_values(struct guse_request *req,
 	return finish(req, 0, bm, sizeof(*bm) + nw * 8, -1);
 }
 
+/*
+ * A pull-up or pull-down bias becomes the line's pull, as in gpio-sim.  The
+ * new level is injected before the reply, so that the consumer reads it
+ * (or sees its edge) as soon as its request returns.
+ */
+static int reply_bias(struct guse_request *req)
+{
+	int pull = req->value == GUSE_CONFIG_BIAS_PULL_UP;
+
+	if (guse_chip_get_input_level(req->chip, req->line) != pull &&
+	    guse_chip_set_input(req->chip, req->line, pull) < 0)
+		return guse_reply_error(req, errno);
+	return guse_reply_ok(req);
+}
+
 GUSE_API int guse_reply_default(struct guse_request *req)
 {
 	struct guse_chip *chip = req->chip;
@@ -266,19 +273,22 @@ GUSE_API int guse_reply_default(struct guse_request *req)
 		return guse_reply_direction(req, dir);
 	case GUSE_OP_GET_VALUES:
 		pthread_mutex_lock(&chip->lock);
-		for (i = 0; i < chip->num_lines; i++) {
-			const struct guse_line_state *l = &chip->lines[i];
-			int v = l->direction == GUSE_LINE_DIRECTION_OUTPUT ?
-				l->output : l->input;
-
-			if (v)
+		for (i = 0; i < chip->num_lines; i++)
+			if (guse_line_read(chip, &chip->lines[i]))
 				vals[i / 64] |= GUSE_BIT_MASK(i);
-		}
 		pthread_mutex_unlock(&chip->lock);
 		return guse_reply_values(req, vals);
 	case GUSE_OP_SET_CONFIG:
-		if (req->value == GUSE_CONFIG_INPUT_DEBOUNCE)
+		switch (req->value) {
+		case GUSE_CONFIG_BIAS_PULL_UP:
+		case GUSE_CONFIG_BIAS_PULL_DOWN:
+			return reply_bias(req);
+		case GUSE_CONFIG_DRIVE_OPEN_DRAIN:
+		case GUSE_CONFIG_DRIVE_OPEN_SOURCE:
+		case GUSE_CONFIG_INPUT_DEBOUNCE:
+			/* gpiolib emulates them, as it does for gpio-sim */
 			return guse_reply_error(req, EOPNOTSUPP);
+		}
 		return guse_reply_ok(req);
 	default:
 		return guse_reply_ok(req);

@@ -61,6 +61,10 @@ static void test_late_default_replies(void)
 	fk_send(&fk, GUSE_OP_IRQ_CONFIG, 4, &ic, sizeof(ic));
 	CHECK_EQ(guse_chip_dispatch(chip), 4);
 	CHECK_EQ(fk_fail_pending(&fk), 0);
+	/* the pull-up's level went out before the late reply and stays */
+	n = pl_bitmap(bm, 1, &m, &v);
+	fk_expect(&fk, GUSE_OP_SET_INPUTS, 0, 0, bm, n);
+	CHECK_EQ(guse_chip_get_input_level(chip, 1), 1);
 	CHECK(fk_nothing(&fk, 0));
 	CHECK_EQ(guse_chip_is_requested(chip, 1), 0);
 	CHECK_EQ(guse_chip_get_consumer(chip, 1, buf, sizeof(buf)), 0);
