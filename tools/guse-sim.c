@@ -3,9 +3,10 @@
  * guse-sim: a scriptable GPIO chip simulator and traffic tracer.
  *
  * Creates one or more guse chips answered from libguse's built-in line
- * state, prints one trace line per request and reads commands (inject input
- * levels, wait for driven values, ...) from stdin and an optional unix
- * control socket.  See guse-sim(1).
+ * state, whose lines behave as the kernel's gpio-sim's, prints one trace
+ * line per request and reads commands (set the lines' pulls, wait for
+ * driven values, ...) from stdin and an optional unix control socket.  See
+ * guse-sim(1).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,7 @@ static struct {
 	bool json, quiet, daemon;
 	const char *socket_path;
 	const char *ready_file;
-	bool decline_config, decline_request, trace_reads;
+	bool decline_config, decline_request, trace_reads, hold_outputs;
 } opt = { .label = "guse-sim", .num_lines = 8, .nchips = 1 };
 
 static struct guse_chip *chips[MAX_CHIPS];
@@ -325,7 +326,12 @@ static void cb_set_config(struct guse_request *req, unsigned int line,
 			  enum guse_line_param param, uint32_t arg)
 {
 	struct guse_chip *chip = guse_request_get_chip(req);
-	const char *d = opt.decline_config ? " declined" : "";
+	/* the library's default declines drive modes, as gpio-sim: gpiolib
+	 * emulates them */
+	bool declined = opt.decline_config ||
+			param == GUSE_LINE_PARAM_DRIVE_OPEN_DRAIN ||
+			param == GUSE_LINE_PARAM_DRIVE_OPEN_SOURCE;
+	const char *d = declined ? " declined" : "";
 
 	if (param == GUSE_LINE_PARAM_INPUT_DEBOUNCE)
 		trace(chip, "config", "line=%u debounce=%" PRIu32 " declined",
@@ -477,7 +483,7 @@ static void inject(struct source *src, unsigned int c, unsigned int line,
 }
 
 static const char help_text[] =
-	"ok commands: set LINE VALUE | setm LINE=VALUE... | toggle LINE | "
+	"ok commands: set LINE PULL | setm LINE=VALUE... | toggle LINE | "
 	"pulse LINE USEC | get LINE | wait LINE VALUE [TIMEOUT_MS] | "
 	"sleep MS | chips | help | quit; LINE is N, NAME or CHIP:N; "
 	"chip=N as first word selects the chip";
@@ -714,14 +720,17 @@ static void usage(FILE *f)
 "      --decline-request      refuse every line request (EBUSY)\n"
 "      --trace-reads          serve (and trace) reads of input lines too;\n"
 "                             injections are then applied at once\n"
+"      --hold-outputs         released outputs keep driving (as most\n"
+"                             hardware), not revert to their pull\n"
 "  -h, --help                 this help\n"
 "  -V, --version              print the version\n"
 "\n"
 "Commands (one per line; replies start with \"ok\" or \"error\"):\n"
-"  set LINE 0|1          inject an input level\n"
-"  setm L=V [L=V...]     inject several levels at once\n"
-"  toggle LINE           invert the input level\n"
-"  pulse LINE USEC       invert the input level for USEC microseconds\n"
+"  set LINE 0|1          set the pull: what the line reads when nothing\n"
+"                        drives it\n"
+"  setm L=V [L=V...]     set several pulls at once\n"
+"  toggle LINE           invert the pull\n"
+"  pulse LINE USEC       invert the pull for USEC microseconds\n"
 "  get LINE              print the state of a line\n"
 "  wait LINE 0|1 [MS]    wait until a consumer drives the value (default\n"
 "                        timeout 10000 ms, 0: forever)\n"
@@ -803,7 +812,7 @@ static int64_t next_deadline(struct source *src, int64_t best)
 
 enum {
 	OPT_CHIPS = 256, OPT_DECLINE_CONFIG, OPT_DECLINE_REQUEST,
-	OPT_TRACE_READS,
+	OPT_TRACE_READS, OPT_HOLD_OUTPUTS,
 };
 
 static int parse_args(int argc, char **argv)
@@ -822,6 +831,7 @@ static int parse_args(int argc, char **argv)
 		{ "decline-config", no_argument, NULL, OPT_DECLINE_CONFIG },
 		{ "decline-request", no_argument, NULL, OPT_DECLINE_REQUEST },
 		{ "trace-reads", no_argument, NULL, OPT_TRACE_READS },
+		{ "hold-outputs", no_argument, NULL, OPT_HOLD_OUTPUTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -884,6 +894,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TRACE_READS:
 			opt.trace_reads = true;
+			break;
+		case OPT_HOLD_OUTPUTS:
+			opt.hold_outputs = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -948,6 +961,7 @@ static struct guse_chip_config *make_config(unsigned int idx)
 	}
 	guse_chip_config_set_num_lines(cfg, opt.num_lines);
 	guse_chip_config_set_timeout_ms(cfg, opt.timeout_ms);
+	guse_chip_config_set_hold_outputs(cfg, opt.hold_outputs);
 	if (opt.line_names) {
 		char *names = strdup(opt.line_names), *p, *next;
 		unsigned int line = 0;
