@@ -116,42 +116,80 @@ static void guse_gpio_set_is_output(struct guse_gpio *chip, unsigned int line,
 }
 
 /*
- * Lifecycle messages always reach the server: FREE is sent without waiting,
- * never dropped for a full request table or a timeout.
+ * Lifecycle messages always reach the server.  FREE is sent without
+ * waiting, so a full request table or a timeout cannot drop it, and it is
+ * allocated when the line is requested, so that no allocation can fail at
+ * release: each line granted by the server holds its FREE in
+ * @free_msg until it is released.
  */
-static void guse_gpio_send_free(struct guse_gpio *chip, unsigned int line)
+static struct guse_req *guse_gpio_prepare_free(unsigned int line)
 {
 	struct guse_line msg = { .line = cpu_to_le32(line) };
 
-	guse_conn_send(chip->conn, GUSE_OP_FREE, &msg, sizeof(msg));
+	return guse_conn_prepare(GUSE_OP_FREE, &msg, sizeof(msg));
+}
+
+/* Takes what the line holds: its FREE; the line is no longer requested. */
+static struct guse_req *guse_gpio_take_free(struct guse_gpio *chip,
+					    unsigned int line)
+{
+	struct guse_req *free_msg;
+
+	mutex_lock(&chip->lines_lock);
+	clear_bit(line, chip->requested);
+	free_msg = chip->free_msg[line];
+	chip->free_msg[line] = NULL;
+	mutex_unlock(&chip->lines_lock);
+	return free_msg;
 }
 
 static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
 	struct guse_line_consumer msg = { .line = cpu_to_le32(offset) };
+	struct guse_req *free_msg = NULL, *stale;
+	bool seen = false;
 	int ret = 0;
 
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
+		free_msg = guse_gpio_prepare_free(offset);
+		if (IS_ERR(free_msg)) {
+			ret = PTR_ERR(free_msg);
+			goto out;
+		}
+		/*
+		 * Granted before but never freed: gpiolib failed after our
+		 * request (6.12 does not call free when it cannot attach the
+		 * label).  Tell the server before it is asked again.
+		 */
+		stale = guse_gpio_take_free(chip, offset);
+		if (stale)
+			guse_conn_send_prepared(chip->conn, stale);
+
 		if (GUSE_COMPAT_LABEL_AFTER_REQUEST ||
 		    !guse_compat_line_label(gc, offset, msg.consumer,
 					    sizeof(msg.consumer)))
 			set_bit(offset, chip->consumer_pending);
-		ret = guse_gpio_call(chip, GUSE_OP_REQUEST, &msg, sizeof(msg),
-				     NULL, 0);
+		ret = guse_conn_call_seen(chip->conn, GUSE_OP_REQUEST, &msg,
+					  sizeof(msg), NULL, 0,
+					  chip->timeout_ms, &seen);
 		if (ret)
 			clear_bit(offset, chip->consumer_pending);
-		/* the server may have seen it: undo what it may have done */
-		if (ret == -ETIMEDOUT || ret == -EINTR)
-			guse_gpio_send_free(chip, offset);
 	}
 	if (!ret) {
 		mutex_lock(&chip->lines_lock);
 		set_bit(offset, chip->requested);
+		chip->free_msg[offset] = free_msg;
 		mutex_unlock(&chip->lines_lock);
+	} else if (free_msg && seen && (ret == -ETIMEDOUT || ret == -EINTR)) {
+		/* the server read it and may have granted it: undo that */
+		guse_conn_send_prepared(chip->conn, free_msg);
+	} else if (free_msg) {
+		guse_conn_discard(free_msg);
 	}
+out:
 	guse_gpio_leave(chip);
 	return ret;
 }
@@ -159,11 +197,11 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
+	struct guse_req *free_msg = guse_gpio_take_free(chip, offset);
 
-	mutex_lock(&chip->lines_lock);
-	clear_bit(offset, chip->requested);
-	mutex_unlock(&chip->lines_lock);
 	if (!guse_gpio_enter(chip)) {
+		if (free_msg)
+			guse_conn_discard(free_msg);
 		/* order the bit clear before reading @zombie (teardown's mb) */
 		smp_mb__after_atomic();
 		/* pairs with the release in guse_gpio_teardown() */
@@ -174,7 +212,8 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
 		guse_gpio_flush_consumer(chip, offset);
 		clear_bit(offset, chip->consumer_pending);
-		guse_gpio_send_free(chip, offset);
+		if (free_msg)
+			guse_conn_send_prepared(chip->conn, free_msg);
 	}
 	guse_gpio_leave(chip);
 }
@@ -602,7 +641,13 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 
 static void guse_gpio_free_chip(struct guse_gpio *chip)
 {
+	unsigned int line;
+
 	/* the connection was gone, or never there */
+	for (line = 0; chip->free_msg && line < chip->gc.ngpio; line++)
+		if (chip->free_msg[line])
+			guse_conn_discard(chip->free_msg[line]);
+	kfree(chip->free_msg);
 	bitmap_free(chip->requested);
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
@@ -682,8 +727,9 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	chip->consumer_pending = bitmap_zalloc(num_lines, gfp);
 	chip->is_output = bitmap_zalloc(num_lines, gfp);
 	chip->levels = bitmap_zalloc(num_lines, gfp);
+	chip->free_msg = kcalloc(num_lines, sizeof(*chip->free_msg), gfp);
 	if (!chip->requested || !chip->consumer_pending || !chip->is_output ||
-	    !chip->levels)
+	    !chip->levels || !chip->free_msg)
 		goto err;
 	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
 		chip->fwnode = guse_gpio_names_fwnode(names, num_lines);

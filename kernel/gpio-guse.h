@@ -22,6 +22,7 @@
 struct device;
 struct fwnode_handle;
 struct guse_conn;
+struct guse_req;
 struct irq_domain;
 
 /**
@@ -57,8 +58,10 @@ struct irq_domain;
  * @zombie: the server is gone, the chip waits for its lines' release
  * @remove_work: removes a zombie once its last line was released
  * @zombie_node: entry in the list of zombies
- * @lines_lock: protects @requested against the label drop of a removal
+ * @lines_lock: protects @requested and @free_msg (and @requested against
+ *	the label drop of a removal)
  * @requested: lines gpiolib requested from us and did not free yet
+ * @free_msg: per line, the FREE prepared when the server granted it
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
  * @state_lock: protects @is_output, @levels and the interrupt state below,
@@ -111,6 +114,7 @@ struct guse_gpio {
 	struct list_head zombie_node;
 	struct mutex lines_lock;	/* see the kernel-doc above */
 	unsigned long *requested;
+	struct guse_req **free_msg;
 	unsigned long *consumer_pending;
 
 	raw_spinlock_t state_lock;

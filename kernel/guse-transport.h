@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 struct guse_conn;
+struct guse_req;
 struct module;
 struct pid;
 
@@ -92,6 +93,55 @@ void guse_unregister_frontend(const struct guse_frontend *fe);
 int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len,
 		   unsigned int timeout_ms);
+
+/**
+ * guse_conn_call_seen() - guse_conn_call(), telling whether the server saw it
+ * @conn: the connection
+ * @opcode: GUSE_OP_* of the request
+ * @in: request payload (without header)
+ * @in_len: size of @in
+ * @out: buffer for the reply payload, or NULL when @out_len is 0
+ * @out_len: exact payload size a successful reply must carry
+ * @timeout_ms: how long to wait for the reply
+ * @seen: set to whether a server read the request (a request that timed
+ *	out or was interrupted may have been acted on then), or NULL
+ *
+ * Return: as guse_conn_call().
+ */
+int guse_conn_call_seen(struct guse_conn *conn, u16 opcode, const void *in,
+			size_t in_len, void *out, size_t out_len,
+			unsigned int timeout_ms, bool *seen);
+
+/**
+ * guse_conn_prepare() - allocate a request to send later without waiting
+ * @opcode: GUSE_OP_* of the request
+ * @in: request payload (without header)
+ * @in_len: size of @in
+ *
+ * For a message that must reach the server at a moment when allocating
+ * could fail: it is allocated beforehand, then sent with
+ * guse_conn_send_prepared() or freed with guse_conn_discard().
+ *
+ * Return: the request, or an ERR_PTR (-ENOMEM, -EINVAL when too large).
+ */
+struct guse_req *guse_conn_prepare(u16 opcode, const void *in, size_t in_len);
+
+/**
+ * guse_conn_send_prepared() - send a prepared request without waiting
+ * @conn: the connection
+ * @req: from guse_conn_prepare(); owned by the connection from now on
+ *
+ * As guse_conn_send(), without allocating.  Never sleeps.
+ *
+ * Return: 0, or -ENODEV when the server is gone (@req is freed).
+ */
+int guse_conn_send_prepared(struct guse_conn *conn, struct guse_req *req);
+
+/**
+ * guse_conn_discard() - free a prepared request that will not be sent
+ * @req: from guse_conn_prepare()
+ */
+void guse_conn_discard(struct guse_req *req);
 
 /**
  * guse_conn_send() - send a request without waiting for its reply

@@ -102,6 +102,7 @@ struct guse_conn {
  * @done: completed when answered or failed
  * @noreply: posted with guse_conn_post(): owned by the queue, never answered
  * @detached: sent with guse_conn_send(): answered, but nobody waits
+ * @read: a server read it (set under guse_conn.lock)
  * @opcode: GUSE_OP_* (host order)
  * @id: request id (host order)
  * @error: result for the waiter
@@ -116,6 +117,7 @@ struct guse_req {
 	struct completion done;
 	bool noreply;
 	bool detached;
+	bool read;
 	u16 opcode;
 	u64 id;
 	int error;
@@ -198,6 +200,7 @@ static struct guse_req *guse_req_alloc(u16 opcode, const void *in,
 	init_completion(&req->done);
 	req->noreply = false;
 	req->detached = false;
+	req->read = false;
 	req->opcode = opcode;
 	req->id = 0;
 	req->error = 0;
@@ -269,6 +272,15 @@ int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, void *out, size_t out_len,
 		   unsigned int timeout_ms)
 {
+	return guse_conn_call_seen(conn, opcode, in, in_len, out, out_len,
+				   timeout_ms, NULL);
+}
+EXPORT_SYMBOL_GPL(guse_conn_call);
+
+int guse_conn_call_seen(struct guse_conn *conn, u16 opcode, const void *in,
+			size_t in_len, void *out, size_t out_len,
+			unsigned int timeout_ms, bool *seen)
+{
 	unsigned long timeout = msecs_to_jiffies(timeout_ms);
 	struct guse_req *req;
 	long left;
@@ -320,6 +332,8 @@ int guse_conn_call(struct guse_conn *conn, u16 opcode, const void *in,
 	}
 	conn->in_flight--;
 	ret = req->error;
+	if (seen)
+		*seen = req->read;
 	spin_unlock(&conn->lock);
 	wake_up(&conn->slotq);
 	goto out_put;
@@ -329,18 +343,27 @@ out_put:
 	guse_req_put(req);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(guse_conn_call);
+EXPORT_SYMBOL_GPL(guse_conn_call_seen);
 
-int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
-		   size_t in_len)
+struct guse_req *guse_conn_prepare(u16 opcode, const void *in, size_t in_len)
 {
-	struct guse_req *req;
-	int ret;
+	struct guse_req *req = guse_req_alloc(opcode, in, in_len);
 
-	req = guse_req_alloc(opcode, in, in_len);
-	if (IS_ERR(req))
-		return PTR_ERR(req);
-	req->detached = true;
+	if (!IS_ERR(req))
+		req->detached = true;
+	return req;
+}
+EXPORT_SYMBOL_GPL(guse_conn_prepare);
+
+void guse_conn_discard(struct guse_req *req)
+{
+	guse_req_put(req);
+}
+EXPORT_SYMBOL_GPL(guse_conn_discard);
+
+int guse_conn_send_prepared(struct guse_conn *conn, struct guse_req *req)
+{
+	int ret;
 
 	spin_lock(&conn->lock);
 	ret = conn->state == GUSE_CONN_DEAD || conn->aborting ? -ENODEV : 0;
@@ -353,6 +376,17 @@ int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
 	}
 	wake_up_interruptible(&conn->readq);
 	return 0;
+}
+EXPORT_SYMBOL_GPL(guse_conn_send_prepared);
+
+int guse_conn_send(struct guse_conn *conn, u16 opcode, const void *in,
+		   size_t in_len)
+{
+	struct guse_req *req = guse_conn_prepare(opcode, in, in_len);
+
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	return guse_conn_send_prepared(conn, req);
 }
 EXPORT_SYMBOL_GPL(guse_conn_send);
 
@@ -487,6 +521,7 @@ static ssize_t guse_read(struct file *file, char __user *buf, size_t count,
 		list_del_init(&req->node);
 	} else {
 		list_move_tail(&req->node, &conn->sent);
+		req->read = true;
 		refcount_inc(&req->ref);
 	}
 	spin_unlock(&conn->lock);
