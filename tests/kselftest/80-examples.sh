@@ -15,7 +15,7 @@ trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' 
 start() {
 	"$ex/$1" >"$work/$1.out" 2>"$work/$1.err" &
 	pid=$!
-	wait_for 5 grep -q '^ready' "$work/$1.out"
+	wait_for 10 grep -q '^ready' "$work/$1.out"
 	chip=$(awk '/^ready/ {print $2; exit}' "$work/$1.out")
 }
 # stop: SIGTERM, then the exit status must be 0 and the chip gone
