@@ -1,12 +1,13 @@
 #!/bin/bash
 # Kernel code checks that need no VM: checkpatch.pl --strict and kernel-doc
-# over kernel/ and the uapi header.  Prints KTAP; exit 0 pass, 1 fail,
-# 4 skip (the tools are missing: run scripts/setup-host.sh).
+# over kernel/, the uapi header and the test module (tests/kmod).  Prints
+# KTAP; exit 0 pass, 1 fail, 4 skip (the tools are missing: run
+# scripts/setup-host.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 lint=${GUSE_CACHE:-/var/cache/guse}/checkpatch/scripts
-files=("$top"/kernel/*.c "$top"/kernel/*.h "$top"/include/uapi/linux/guse.h)
+files=("$top"/kernel/*.c "$top"/kernel/*.h "$top"/include/uapi/linux/guse.h "$top"/tests/kmod/*.c)
 
 echo "KTAP version 1"
 echo "1..2"
