@@ -41,7 +41,8 @@ static uint64_t mono_ns(void)
 
 static void chip_path(char *buf, size_t len, const struct raw_server *srv)
 {
-	snprintf(buf, len, "/dev/%s", srv->ready.chip_name);
+	snprintf(buf, len, "/dev/%.*s", (int)sizeof(srv->ready.chip_name),
+		 srv->ready.chip_name);
 }
 
 /* What the tests look at in an edge event (the buffer is reused). */

@@ -139,7 +139,8 @@ static bool chardev_exists(const char *name)
 	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/dev/%s", name);
+	if (snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
+		return false;
 	return !stat(path, &st) && S_ISCHR(st.st_mode);
 }
 

@@ -72,7 +72,9 @@ static int consumer_start(struct consumer *c, const char *chip,
 			  unsigned int line, uint64_t flags)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->path, sizeof(c->path), "/dev/%s", chip);
+	if (snprintf(c->path, sizeof(c->path), "/dev/%s", chip) >=
+	    (int)sizeof(c->path))
+		return ENAMETOOLONG;
 	c->line = line;
 	c->flags = flags;
 	c->err = -1;
