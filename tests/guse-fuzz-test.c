@@ -66,19 +66,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned int read_uint(const char *path, unsigned int def)
-{
-	unsigned int v;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return def;
-	if (fscanf(f, "%u", &v) != 1)
-		v = def;
-	fclose(f);
-	return v;
-}
-
 /* The oracle itself, against documented cases; needs no kernel. */
 FIXTURE(oracle) {
 };
@@ -113,7 +100,7 @@ FIXTURE_SETUP(fuzz)
 	ksft_print_msg("replay: %s --seed %llu --messages %lu --seconds %u\n",
 		       program_invocation_short_name,
 		       (unsigned long long)cfg.seed, cfg.messages, cfg.seconds);
-	self->max_lines = read_uint("/sys/module/gpio_guse/parameters/max_lines",
+	self->max_lines = raw_read_uint("/sys/module/gpio_guse/parameters/max_lines",
 				    GUSE_LINES_MAX);
 }
 

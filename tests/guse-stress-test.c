@@ -500,19 +500,6 @@ static void *blocked_thread(void *arg)
 	return NULL;
 }
 
-static unsigned int read_param(const char *path)
-{
-	unsigned int v = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%u", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
 enum { EXTRA = 8 };
 
 FIXTURE(in_flight) {
@@ -536,7 +523,7 @@ FIXTURE_SETUP(in_flight)
 	unsigned int i, n, done;
 	int fd, ret, deadline;
 
-	self->limit = read_param("/sys/module/guse/parameters/max_in_flight");
+	self->limit = raw_read_uint("/sys/module/guse/parameters/max_in_flight", 0);
 	n = self->n = self->limit + EXTRA;
 	if (!self->limit || n > 1000)
 		return;

@@ -324,3 +324,16 @@ void raw_server_stop(struct raw_server *srv, bool close_fd)
 	if (close_fd)
 		close(srv->fd);
 }
+
+unsigned int raw_read_uint(const char *path, unsigned int def)
+{
+	unsigned int v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return def;
+	if (fscanf(f, "%u", &v) != 1)
+		v = def;
+	fclose(f);
+	return v;
+}

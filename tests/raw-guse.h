@@ -49,6 +49,8 @@ int raw_create_chip(int fd, const char *label, uint32_t lines,
 int raw_set_inputs(int fd, unsigned int num_lines, const uint64_t *mask,
 		   const uint64_t *values);
 int raw_now_ms(void);
+/* The unsigned number a file (a module parameter) holds, or @def. */
+unsigned int raw_read_uint(const char *path, unsigned int def);
 
 /* What a correct server saw; updated by raw_answer(). */
 struct raw_seen {

@@ -46,19 +46,6 @@ fail(struct fz_server *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static unsigned int sysfs_uint(const char *path, unsigned int def)
-{
-	unsigned int v;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return def;
-	if (fscanf(f, "%u", &v) != 1)
-		v = def;
-	fclose(f);
-	return v;
-}
-
 /* Sent with guse_conn_send(): no waiter, no timeout, no in-flight slot. */
 static bool detached(uint16_t opcode)
 {
@@ -484,7 +471,7 @@ int fz_server_start(struct fz_server *s, const char *label, unsigned int ngpio,
 	s->max_delay_ms = 10;
 	fz_seed(&s->rng, seed, "server");
 	pthread_mutex_init(&s->lock, NULL);
-	s->max_in_flight = sysfs_uint("/sys/module/guse/parameters/max_in_flight",
+	s->max_in_flight = raw_read_uint("/sys/module/guse/parameters/max_in_flight",
 				      64);
 	s->max_pend = 256;
 	s->pend = calloc(s->max_pend, sizeof(*s->pend));
