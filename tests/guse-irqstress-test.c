@@ -49,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -451,17 +450,9 @@ stress_main(struct stress_shm *shm, bool nonblock, unsigned int seconds,
 	struct worker w[NCHIPS + CHURNERS];
 	pthread_t th[NCHIPS + CHURNERS], srv;
 	unsigned int i, n = 0;
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int ret;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
-	close_range(3, ~0U, 0);
+	kst_child_init(parent);
 	s.shm = shm;
 	s.nonblock = nonblock;
 	ret = stress_setup(&s);

@@ -12,7 +12,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "gpiod-close.h"
@@ -40,21 +39,6 @@ const char *const op_name[NOPS] = {
 	"close",
 };
 
-/* In a forked child: no output, no inherited files, die with the parent. */
-static void child_init(pid_t parent)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
-	close_range(3, ~0U, 0);
-}
-
 static bool server_holds(const struct raw_msg *m)
 {
 	const struct guse_bitmap *bm = (const void *)m->payload;
@@ -71,7 +55,7 @@ void server_main(struct cycle_shm *shm, pid_t parent)
 	struct raw_msg m;
 	int fd, ret, next_pulse;
 
-	child_init(parent);
+	kst_child_init(parent);
 	fd = raw_open();
 	ret = fd < 0 ? -errno :
 		raw_create_chip(fd, "kill", LINES, CHIP_TIMEOUT_MS,
@@ -396,7 +380,7 @@ void consumer_main(struct cycle_shm *shm, enum kind kind, pid_t parent)
 	const char *path = shm->ready.chip_name;
 	struct unit *u = &shm->unit[kind];
 
-	child_init(parent);
+	kst_child_init(parent);
 	if (kind != K_CHURN) {
 		atomic_store(&u->pid, getpid());
 		atomic_store(&u->tid, gettid());

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -416,4 +418,18 @@ bool kst_exists(const char *fmt, const char *name)
 
 	snprintf(path, sizeof(path), fmt, name);
 	return stat(path, &st) == 0;
+}
+
+void kst_child_init(pid_t parent)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	close_range(3, ~0U, 0);
 }

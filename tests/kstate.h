@@ -110,6 +110,12 @@ void kst_dump_task(pid_t pid, const char *why);
 void kst_dump_irq_threads(void);
 
 /* Number of entries in directory @path (0 if it does not exist). */
+/*
+ * In a forked test child: dies with its parent (and exits at once if the
+ * parent is already gone), output to /dev/null so that a child stuck in the
+ * kernel cannot hold the test's output open, no inherited descriptors.
+ */
+void kst_child_init(pid_t parent);
 unsigned int kst_count_dir(const char *path);
 bool kst_exists(const char *fmt, const char *name);
 
