@@ -151,6 +151,12 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 	bool seen = false;
 	int ret = 0;
 
+	/* a claim: the device side takes the line, the server knows */
+	if (guse_gpio_is_device_side(chip, offset))
+		return 0;
+	/* a hog not taken yet (gpiolib arbitrates between the others) */
+	if (test_bit(offset, chip->claimed))
+		return -EBUSY;
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	if (chip->features & GUSE_CREATE_F_REQUEST) {
@@ -197,8 +203,11 @@ out:
 static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 {
 	struct guse_gpio *chip = to_guse_gpio(gc);
-	struct guse_req *free_msg = guse_gpio_take_free(chip, offset);
+	struct guse_req *free_msg;
 
+	if (guse_gpio_is_device_side(chip, offset))
+		return;
+	free_msg = guse_gpio_take_free(chip, offset);
 	if (!guse_gpio_enter(chip)) {
 		if (free_msg)
 			guse_conn_discard(free_msg);
@@ -228,11 +237,14 @@ static int guse_gpio_get_direction(struct gpio_chip *gc, unsigned int offset)
 
 	/*
 	 * gpiolib asks for every line while it registers the chip, from
-	 * inside the server's CREATE write: the server cannot answer then.
-	 * Lines start as inputs.
+	 * inside the server's CREATE write, and for a line the device side
+	 * claims: the server cannot answer then, and its answer is known (the
+	 * line state of CREATE, or what it reported since).
 	 */
-	if (READ_ONCE(chip->registering))
-		return GPIO_LINE_DIRECTION_IN;
+	if (READ_ONCE(chip->registering) ||
+	    guse_gpio_is_device_side(chip, offset))
+		return test_bit(offset, chip->is_output) ?
+		       GPIO_LINE_DIRECTION_OUT : GPIO_LINE_DIRECTION_IN;
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	ret = guse_gpio_call(chip, GUSE_OP_GET_DIRECTION, &msg, sizeof(msg),
@@ -270,6 +282,10 @@ static int guse_gpio_direction_input(struct gpio_chip *gc, unsigned int offset)
 	struct guse_line msg = { .line = cpu_to_le32(offset) };
 	int ret;
 
+	if (guse_gpio_is_device_side(chip, offset)) {
+		guse_gpio_set_is_output(chip, offset, false);
+		return 0;
+	}
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	guse_gpio_flush_consumer(chip, offset);
@@ -291,6 +307,10 @@ static int guse_gpio_direction_output(struct gpio_chip *gc,
 	};
 	int ret;
 
+	if (guse_gpio_is_device_side(chip, offset)) {
+		guse_gpio_set_is_output(chip, offset, true);
+		return 0;
+	}
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	guse_gpio_flush_consumer(chip, offset);
@@ -502,6 +522,8 @@ static int guse_gpio_set_config(struct gpio_chip *gc, unsigned int offset,
 		break;
 	}
 
+	if (guse_gpio_is_device_side(chip, offset))
+		return -ENOTSUPP;
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	guse_gpio_flush_consumer(chip, offset);
@@ -586,7 +608,7 @@ static struct attribute *guse_gpio_attrs[] = {
 };
 ATTRIBUTE_GROUPS(guse_gpio);
 
-static bool guse_name_valid(const char *name, bool may_be_empty)
+bool guse_gpio_name_valid(const char *name, bool may_be_empty)
 {
 	size_t len = strnlen(name, GUSE_NAME_SIZE);
 
@@ -595,15 +617,20 @@ static bool guse_name_valid(const char *name, bool may_be_empty)
 	return len || may_be_empty;
 }
 
-/* Checks a CREATE message; fills @num_lines, @timeout_ms and @features. */
+/*
+ * Checks a CREATE message; fills @num_lines, @timeout_ms, @features and
+ * @init (the line state, NULL without GUSE_CREATE_F_LINE_INIT).
+ */
 static int guse_gpio_check_create(const void *payload, size_t len,
 				  unsigned int *num_lines,
-				  unsigned int *timeout_ms, u32 *features)
+				  unsigned int *timeout_ms, u32 *features,
+				  const struct guse_line_init **init)
 {
 	const struct guse_create *cr = payload;
 	const char (*names)[GUSE_NAME_SIZE];
 	size_t want;
 	unsigned int i;
+	int ret;
 
 	if (len < sizeof(*cr))
 		return -EINVAL;
@@ -614,6 +641,10 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 	*features = le32_to_cpu(cr->flags);
 	if (*features & ~GUSE_CREATE_F_ALL)
 		return -EINVAL;
+	/* a 1.0 server cannot mean the flags 1.1 added */
+	if ((le32_to_cpu(cr->version) & 0xffff) < 1 &&
+	    *features & ~GUSE_CREATE_F_ALL_1_0)
+		return -EINVAL;
 	*num_lines = le32_to_cpu(cr->num_lines);
 	if (!*num_lines || *num_lines > max_lines)
 		return -EINVAL;
@@ -622,18 +653,28 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 		*timeout_ms = GUSE_TIMEOUT_DEFAULT_MS;
 	if (*timeout_ms > GUSE_TIMEOUT_MAX_MS)
 		return -EINVAL;
-	if (!guse_name_valid(cr->label, false))
+	if (!guse_gpio_name_valid(cr->label, false))
 		return -EINVAL;
 
 	want = sizeof(*cr);
 	if (*features & GUSE_CREATE_F_LINE_NAMES)
 		want += (size_t)*num_lines * GUSE_NAME_SIZE;
-	if (len != want)
+	*init = NULL;
+	if (*features & GUSE_CREATE_F_LINE_INIT) {
+		if (len < want)
+			return -EINVAL;
+		ret = guse_gpio_check_line_init(payload + want, len - want,
+						*num_lines);
+		if (ret)
+			return ret;
+		*init = payload + want;
+	} else if (len != want) {
 		return -EINVAL;
+	}
 	if (*features & GUSE_CREATE_F_LINE_NAMES) {
 		names = (const void *)(cr + 1);
 		for (i = 0; i < *num_lines; i++)
-			if (!guse_name_valid(names[i], true))
+			if (!guse_gpio_name_valid(names[i], true))
 				return -EINVAL;
 	}
 	return 0;
@@ -648,6 +689,7 @@ static void guse_gpio_free_chip(struct guse_gpio *chip)
 		if (chip->free_msg[line])
 			guse_conn_discard(chip->free_msg[line]);
 	kfree(chip->free_msg);
+	guse_gpio_device_free(chip);
 	bitmap_free(chip->requested);
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
@@ -714,7 +756,8 @@ void guse_gpio_unref(struct guse_gpio *chip)
 }
 
 static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
-					 unsigned int num_lines)
+					 unsigned int num_lines,
+					 const struct guse_line_init *init)
 {
 	const char (*names)[GUSE_NAME_SIZE] = (const void *)(cr + 1);
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT;
@@ -730,6 +773,9 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	chip->free_msg = kcalloc(num_lines, sizeof(*chip->free_msg), gfp);
 	if (!chip->requested || !chip->consumer_pending || !chip->is_output ||
 	    !chip->levels || !chip->free_msg)
+		goto err;
+	chip->gc.ngpio = num_lines;
+	if (guse_gpio_device_setup(chip, init))
 		goto err;
 	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
 		chip->fwnode = guse_gpio_names_fwnode(names, num_lines);
@@ -905,6 +951,7 @@ static void guse_gpio_teardown(struct guse_gpio *chip)
 	/* a callback sees @dead, or we see its @active count */
 	smp_mb();
 	wait_event(chip->drain, !atomic_read(&chip->active));
+	guse_gpio_device_release(chip);
 	guse_gpio_irq_stop(chip);
 	if (GUSE_COMPAT_REMOVE_WHEN_RELEASED &&
 	    !bitmap_empty(chip->requested, chip->gc.ngpio)) {
@@ -925,6 +972,8 @@ static void guse_gpio_teardown(struct guse_gpio *chip)
 static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 			    size_t len)
 {
+	const struct guse_create *cr = payload;
+	const struct guse_line_init *init;
 	unsigned int num_lines, timeout_ms;
 	struct guse_gpio *chip;
 	struct gpio_chip *gc;
@@ -932,14 +981,14 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	int ret;
 
 	ret = guse_gpio_check_create(payload, len, &num_lines, &timeout_ms,
-				     &features);
+				     &features, &init);
 	if (ret)
 		return ret;
 	if (atomic_inc_return(&guse_gpio_count) > max_chips) {
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	chip = guse_gpio_alloc(payload, num_lines);
+	chip = guse_gpio_alloc(cr, num_lines, init);
 	if (!chip) {
 		ret = -ENOMEM;
 		goto err_count;
@@ -947,6 +996,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	chip->conn = conn;
 	chip->server_pid = pid_nr(guse_conn_server_pid(conn));
 	chip->features = features;
+	chip->version_minor = le32_to_cpu(cr->version) & 0xffff;
 	chip->timeout_ms = timeout_ms;
 
 	ret = ida_alloc(&guse_gpio_ida, GFP_KERNEL);
@@ -997,7 +1047,9 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 	if (ret)
 		goto err_irq;
 
-	ret = guse_gpio_post_ready(chip);
+	ret = guse_gpio_device_hogs(chip, init);
+	if (!ret)
+		ret = guse_gpio_post_ready(chip);
 	if (ret) {
 		/* consumers may have queued requests already */
 		guse_conn_abort(conn);
@@ -1030,7 +1082,7 @@ static int guse_gpio_notify(struct guse_conn *conn, u16 opcode,
 	case GUSE_OP_SET_INPUTS:
 		return guse_gpio_set_inputs(chip, payload, len);
 	default:
-		return -EOPNOTSUPP;
+		return guse_gpio_device_notify(chip, opcode, payload, len);
 	}
 }
 

@@ -298,6 +298,9 @@ static int guse_gpio_to_irq(struct gpio_chip *gc, unsigned int offset)
 	struct guse_gpio *chip = gpiochip_get_data(gc);
 	unsigned int virq;
 
+	/* no interrupt for a line the modelled controller does not have */
+	if (chip->invalid && test_bit(offset, chip->invalid))
+		return -ENXIO;
 	virq = irq_create_mapping(chip->irq_domain, offset);
 	return virq ? virq : -ENXIO;
 }
@@ -631,6 +634,8 @@ int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 		return -EINVAL;
 	bitmap_from_arr64(mask, tmp, n);
 	bitmap_from_arr64(values, tmp + words, n);
+	if (chip->invalid && bitmap_intersects(mask, chip->invalid, n))
+		return -EINVAL;
 
 	mutex_lock(&chip->inject_lock);
 	if (list_empty(&chip->inject_queue) &&

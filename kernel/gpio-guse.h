@@ -45,6 +45,7 @@ struct irq_domain;
  * @id: N in guseN
  * @server_pid: pid of the server process (global namespace)
  * @features: GUSE_CREATE_F_* the server announced
+ * @version_minor: the protocol minor version the server announced
  * @timeout_ms: request timeout
  * @label: chip label
  * @chip_name: name of the gpiolib character device, "gpiochipN"
@@ -89,6 +90,16 @@ struct irq_domain;
  *	under both @inject_lock and @state_lock, read under either
  * @irq_fwnode: names @irq_domain
  * @irq_domain: the chip's interrupts, one per line
+ * @invalid: lines missing from the valid mask, or NULL when all are valid;
+ *	read-only after creation
+ * @dev_lock: serializes the device side's changes (gpio-guse-device.c) and
+ *	protects @claimed and @claim_desc
+ * @dev_task: the task applying a device-side change while gpiolib calls the
+ *	chip back for it (see guse_gpio_is_device_side()), else NULL
+ * @dev_line: the line of that change
+ * @claimed: lines the device side holds, or is about to hold at creation
+ *	(hogs: host requests of them fail until they are taken)
+ * @claim_desc: per line, gpiolib's descriptor of the device side's claim
  */
 struct guse_gpio {
 	struct kref ref;
@@ -100,6 +111,7 @@ struct guse_gpio {
 	int id;
 	pid_t server_pid;
 	u32 features;
+	u16 version_minor;
 	unsigned int timeout_ms;
 	char label[GUSE_NAME_SIZE];
 	char chip_name[GUSE_NAME_SIZE];
@@ -139,6 +151,13 @@ struct guse_gpio {
 	unsigned long *inject_queued;
 	struct fwnode_handle *irq_fwnode;
 	struct irq_domain *irq_domain;
+
+	unsigned long *invalid;
+	struct mutex dev_lock;		/* see the kernel-doc above */
+	struct task_struct *dev_task;
+	unsigned int dev_line;
+	unsigned long *claimed;
+	struct gpio_desc **claim_desc;
 };
 
 /**
@@ -230,10 +249,97 @@ void guse_gpio_irq_cleanup(struct guse_gpio *chip);
  * never waits for a handler; it waits only while GUSE_INJECT_QUEUE_MAX
  * messages are queued.
  *
- * Return: 0; -EINVAL for a malformed message (nothing changes); -ENOMEM;
+ * Return: 0; -EINVAL for a malformed message or one that sets a line
+ * missing from the valid mask (nothing changes); -ENOMEM;
  * -EINTR when a signal ended the wait for room in the queue.
  */
 int guse_gpio_set_inputs(struct guse_gpio *chip, const void *payload,
 			 size_t len);
+
+/**
+ * guse_gpio_name_valid() - check a name field of a message
+ * @name: GUSE_NAME_SIZE bytes
+ * @may_be_empty: whether "" is allowed
+ *
+ * Return: true if @name is NUL-terminated within its field (and not empty
+ * unless allowed).
+ */
+bool guse_gpio_name_valid(const char *name, bool may_be_empty);
+
+/**
+ * guse_gpio_check_line_init() - validate the line state part of a CREATE
+ * @data: what follows struct guse_create and the line names
+ * @len: its size
+ * @num_lines: the chip's number of lines
+ *
+ * Return: 0, or -EINVAL unless @data is exactly @num_lines valid struct
+ * guse_line_init followed by one valid consumer label per hog.
+ */
+int guse_gpio_check_line_init(const void *data, size_t len,
+			      unsigned int num_lines);
+
+/**
+ * guse_gpio_device_setup() - apply the line state of a CREATE
+ * @chip: the chip, allocated, before gpiochip_add_data()
+ * @init: the checked line state, or NULL when the server sent none
+ *
+ * Allocates the device side's state, presets directions and input levels,
+ * sets up the valid mask and marks the hogs' lines as claimed.
+ *
+ * Return: 0 or -ENOMEM (guse_gpio_device_free() cleans up either way).
+ */
+int guse_gpio_device_setup(struct guse_gpio *chip,
+			   const struct guse_line_init *init);
+
+/**
+ * guse_gpio_device_hogs() - take the hogs of a CREATE
+ * @chip: the chip, registered with gpiolib, before READY is sent
+ * @init: the line state given to guse_gpio_device_setup(), or NULL
+ *
+ * Return: 0 or the negative errno of the first hog that failed.
+ */
+int guse_gpio_device_hogs(struct guse_gpio *chip,
+			  const struct guse_line_init *init);
+
+/**
+ * guse_gpio_device_release() - give back every line the device side holds
+ * @chip: the chip of a server that is gone, before gpiochip_remove()
+ */
+void guse_gpio_device_release(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_device_free() - free what guse_gpio_device_setup() allocated
+ * @chip: the chip
+ */
+void guse_gpio_device_free(struct guse_gpio *chip);
+
+/**
+ * guse_gpio_is_device_side() - whether a callback serves a device-side change
+ * @chip: the chip
+ * @line: the line the callback is about
+ *
+ * gpiolib calls the chip back while a device-side change of @line is
+ * applied from the server's write(): those callbacks answer from the chip's
+ * state and send nothing to the server.
+ *
+ * Return: true for such a callback.
+ */
+bool guse_gpio_is_device_side(struct guse_gpio *chip, unsigned int line);
+
+/**
+ * guse_gpio_device_notify() - apply a device-side notification (1.1)
+ * @chip: the chip
+ * @opcode: GUSE_OP_LINE_DIRECTION, GUSE_OP_CLAIM or GUSE_OP_UNCLAIM
+ * @payload: message payload (unvalidated)
+ * @len: payload size
+ *
+ * Return: 0; -EINVAL for a malformed message, a line that is not on the
+ * chip or not valid, a bad label, or UNCLAIM of a line not claimed; -EBUSY
+ * when a host consumer holds the line (or, for CLAIM, anyone does); the
+ * errno of gpiolib; -EOPNOTSUPP for another opcode, or when the server
+ * announced protocol 1.0.
+ */
+int guse_gpio_device_notify(struct guse_gpio *chip, u16 opcode,
+			    const void *payload, size_t len);
 
 #endif /* _GPIO_GUSE_H */

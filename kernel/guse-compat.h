@@ -149,4 +149,27 @@ static inline void guse_compat_drop_label(struct gpio_chip *gc,
 #endif
 }
 
+/**
+ * guse_compat_line_desc() - gpiolib's descriptor of one of our lines
+ * @gc: the chip, registered
+ * @offset: the line
+ *
+ * gpio_device_get_desc() from 6.8; before, gpiochip_get_desc() is not in
+ * the public headers, but the legacy global number of a registered chip's
+ * line still names its descriptor.
+ *
+ * Return: the descriptor, or NULL.
+ */
+static inline struct gpio_desc *guse_compat_line_desc(struct gpio_chip *gc,
+						      unsigned int offset)
+{
+#ifdef GUSE_HAVE_GPIO_DEVICE_GET_DESC
+	struct gpio_desc *desc = gpio_device_get_desc(gc->gpiodev, offset);
+
+	return IS_ERR(desc) ? NULL : desc;
+#else
+	return gpio_to_desc(gc->base + offset);
+#endif
+}
+
 #endif /* _GUSE_COMPAT_H */

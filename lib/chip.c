@@ -109,13 +109,13 @@ static int send_create(struct guse_chip *chip,
 		struct guse_msg_header hdr;
 		struct guse_create create;
 	} *msg;
-	size_t len = sizeof(*msg);
+	size_t len = sizeof(*msg), names_len = 0, init_len;
 	int ret;
 
-	bool names = chip->create_flags & GUSE_CREATE_F_LINE_NAMES;
-
-	if (names)
-		len += (size_t)chip->num_lines * GUSE_NAME_SIZE;
+	if (chip->create_flags & GUSE_CREATE_F_LINE_NAMES)
+		names_len = (size_t)chip->num_lines * GUSE_NAME_SIZE;
+	init_len = guse_line_init_size(cfg, chip->num_lines);
+	len += names_len + init_len;
 	msg = calloc(1, len);
 	if (!msg)
 		return -1;
@@ -125,9 +125,10 @@ static int send_create(struct guse_chip *chip,
 	msg->create.timeout_ms = htole32(cfg->timeout_ms);
 	msg->create.flags = htole32(chip->create_flags);
 	memcpy(msg->create.label, chip->label, GUSE_NAME_SIZE);
-	if (names)
-		memcpy(msg + 1, chip->names,
-		       (size_t)chip->num_lines * GUSE_NAME_SIZE);
+	memcpy(msg + 1, chip->names, names_len);
+	if (init_len)
+		guse_line_init_fill(cfg, chip->num_lines,
+				    (char *)(msg + 1) + names_len);
 	ret = guse_write_msg(chip->fd, msg, len);
 	free(msg);
 	return ret;
@@ -208,7 +209,8 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 	int flags, err;
 
 	if (fd < 0 || !cfg || !cfg->num_lines || (ops && !ops_size) ||
-	    cfg->names_size > cfg->num_lines) {
+	    cfg->names_size > cfg->num_lines ||
+	    cfg->lines_size > cfg->num_lines) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -242,6 +244,9 @@ GUSE_API struct guse_chip *guse_chip_new_fd(int fd,
 		       (size_t)cfg->names_size * GUSE_NAME_SIZE);
 		chip->create_flags |= GUSE_CREATE_F_LINE_NAMES;
 	}
+	if (guse_line_init_size(cfg, chip->num_lines))
+		chip->create_flags |= GUSE_CREATE_F_LINE_INIT;
+	guse_line_init_apply(chip, cfg);
 	chip->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (chip->exit_fd < 0)
 		goto err;
@@ -419,6 +424,7 @@ LINE_GETTER(guse_chip_get_output_value, int, l->output)
 LINE_GETTER(guse_chip_get_input_level, int, l->pull)
 LINE_GETTER(guse_chip_get_value, int, guse_line_read(chip, l))
 LINE_GETTER(guse_chip_is_requested, int, l->requested)
+LINE_GETTER(guse_chip_is_claimed, int, l->claimed)
 LINE_GETTER(guse_chip_get_bias, int, l->bias)
 LINE_GETTER(guse_chip_get_drive, int, l->drive)
 LINE_GETTER(guse_chip_get_debounce_us, long, (long)l->debounce_us)

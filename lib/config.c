@@ -44,6 +44,7 @@ GUSE_API void guse_chip_config_free(struct guse_chip_config *cfg)
 		return;
 	free(cfg->device_path);
 	free(cfg->names);
+	free(cfg->lines);
 	free(cfg);
 }
 
@@ -147,4 +148,98 @@ GUSE_API void guse_chip_config_set_hold_outputs(struct guse_chip_config *cfg,
 {
 	if (cfg)
 		cfg->hold_outputs = hold;
+}
+
+/* The creation-time state of @line, allocated on first use. */
+static struct guse_line_config *line_config(struct guse_chip_config *cfg,
+					    unsigned int line)
+{
+	if (!cfg || line >= GUSE_LINES_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!cfg->lines) {
+		cfg->lines = calloc(GUSE_LINES_MAX, sizeof(*cfg->lines));
+		if (!cfg->lines)
+			return NULL;
+	}
+	if (line >= cfg->lines_size)
+		cfg->lines_size = line + 1;
+	return &cfg->lines[line];
+}
+
+static bool direction_ok(int direction, int value)
+{
+	return (direction == GUSE_LINE_DIRECTION_INPUT ||
+		direction == GUSE_LINE_DIRECTION_OUTPUT) &&
+	       (value == 0 || value == 1);
+}
+
+GUSE_API int guse_chip_config_set_line_direction(struct guse_chip_config *cfg,
+						 unsigned int line,
+						 int direction, int value)
+{
+	struct guse_line_config *l;
+
+	if (!direction_ok(direction, value)) {
+		errno = EINVAL;
+		return -1;
+	}
+	l = line_config(cfg, line);
+	if (!l)
+		return -1;
+	l->direction = (uint8_t)direction;
+	l->value = (uint8_t)value;
+	return 0;
+}
+
+GUSE_API int guse_chip_config_set_line_pull(struct guse_chip_config *cfg,
+					    unsigned int line, int value)
+{
+	struct guse_line_config *l;
+
+	if (value != 0 && value != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	l = line_config(cfg, line);
+	if (!l)
+		return -1;
+	l->pull = (uint8_t)value;
+	return 0;
+}
+
+GUSE_API int guse_chip_config_set_line_hog(struct guse_chip_config *cfg,
+					   unsigned int line,
+					   const char *consumer,
+					   int direction, int value)
+{
+	char tmp[GUSE_NAME_SIZE];
+	struct guse_line_config *l;
+
+	if (copy_name(tmp, consumer, true) ||
+	    (tmp[0] && !direction_ok(direction, value))) {
+		errno = EINVAL;
+		return -1;
+	}
+	l = line_config(cfg, line);
+	if (!l)
+		return -1;
+	memcpy(l->hog, tmp, sizeof(tmp));
+	if (tmp[0]) {
+		l->direction = (uint8_t)direction;
+		l->value = (uint8_t)value;
+	}
+	return 0;
+}
+
+GUSE_API int guse_chip_config_set_line_valid(struct guse_chip_config *cfg,
+					     unsigned int line, bool valid)
+{
+	struct guse_line_config *l = line_config(cfg, line);
+
+	if (!l)
+		return -1;
+	l->invalid = !valid;
+	return 0;
 }

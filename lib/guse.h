@@ -219,6 +219,37 @@ GUSE_API const char *guse_error_hint(int errnum);
  */
 
 /**
+ * @defgroup device_side The device side
+ *
+ * The modelled controller changes its own lines too: a guest programs a
+ * direction register, a peripheral takes a pin and gives it back.  The
+ * server reports such changes and the kernel shows them to host tools as
+ * gpiolib shows a driver's (protocol 1.1):
+ *
+ * - guse_chip_set_direction(): the device made the line an input or an
+ *   output.  gpioinfo shows the new direction on every kernel; a line-info
+ *   watcher (gpionotify) sees "reconfigured" on kernels whose gpiolib
+ *   reports in-kernel direction changes (6.13 and later), nothing before.
+ *   An output the device side drives keeps its value (also when nobody has
+ *   it requested) until a host consumer takes it over; an input reads its
+ *   pull.
+ * - guse_chip_claim_line() and guse_chip_unclaim_line(): the device holds
+ *   the line under a label.  gpioinfo shows it used by that label and host
+ *   requests fail with EBUSY.  Watchers see "requested" on 6.13 and later
+ *   and "released" on every kernel.  A claimed line's direction can still
+ *   change (guse_chip_set_direction()).
+ * - Hogs (guse_chip_config_set_line_hog()) are claims made at creation;
+ *   guse_chip_config_set_line_direction() and
+ *   guse_chip_config_set_line_pull() give the other lines their state at
+ *   reset, and guse_chip_config_set_line_valid() leaves lines out.
+ *
+ * A line a host consumer holds (requested, or used as an interrupt) is the
+ * consumer's: a device-side direction change or claim of it fails with
+ * EBUSY and changes nothing, and the consumer keeps its direction and
+ * value.  The built-in state changes only when the kernel took the change.
+ */
+
+/**
  * @defgroup config Chip configuration
  *
  * A ::guse_chip_config collects the parameters of a chip before it is
@@ -355,6 +386,79 @@ guse_chip_config_set_serve_input_reads(struct guse_chip_config *cfg,
  */
 GUSE_API void guse_chip_config_set_hold_outputs(struct guse_chip_config *cfg,
 						bool hold);
+
+/**
+ * @brief Set the direction a line has when the chip appears.
+ *
+ * The state of the modelled controller at reset, e.g. firmware that drives
+ * an output: the line is an output from the start, driven by the device
+ * side (it keeps its value when nobody has it requested, see
+ * @ref device_side), and gpioinfo shows it as an output.  By default every
+ * line starts as an input.  A line configured at or beyond the number of
+ * lines makes guse_chip_new() fail with EINVAL.
+ *
+ * @param cfg Configuration.
+ * @param line Line offset, below ::GUSE_LINES_MAX.
+ * @param direction ::guse_line_direction value.
+ * @param value The level of an output, 0 or 1 (0 for an input).
+ * @return 0, or -1 with errno EINVAL or ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_line_direction(struct guse_chip_config *cfg,
+						 unsigned int line,
+						 int direction, int value);
+
+/**
+ * @brief Set the pull a line has when the chip appears (0 by default).
+ *
+ * What an input reads until the first guse_chip_set_input() (see
+ * @ref simulated), as gpio-sim's initial pull.
+ *
+ * @param cfg Configuration.
+ * @param line Line offset, below ::GUSE_LINES_MAX.
+ * @param value 0 or 1.
+ * @return 0, or -1 with errno EINVAL or ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_line_pull(struct guse_chip_config *cfg,
+					    unsigned int line, int value);
+
+/**
+ * @brief Make a line a hog: held by the chip itself from its creation.
+ *
+ * As a gpio-sim hog (and a device tree gpio-hog): gpioinfo shows the line
+ * used by @p consumer with the given direction, and host requests of it
+ * fail with EBUSY until guse_chip_unclaim_line() gives it back.  A hog is a
+ * device-side claim (guse_chip_claim_line()) made at creation.
+ *
+ * @param cfg Configuration.
+ * @param line Line offset, below ::GUSE_LINES_MAX.
+ * @param consumer Label shorter than ::GUSE_NAME_SIZE; NULL or "" removes
+ *        the hog.
+ * @param direction ::guse_line_direction value (replaces the one set by
+ *        guse_chip_config_set_line_direction()).
+ * @param value The level of an output hog, 0 or 1 (0 for an input).
+ * @return 0, or -1 with errno EINVAL or ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_line_hog(struct guse_chip_config *cfg,
+					   unsigned int line,
+					   const char *consumer,
+					   int direction, int value);
+
+/**
+ * @brief Say whether a line exists on the modelled controller.
+ *
+ * All lines are valid by default.  An invalid line is left out of gpiolib's
+ * valid mask (gpio-sim's "valid" attribute): requests of it fail with
+ * EINVAL, gpioinfo shows it as used, it has no interrupt, and
+ * guse_chip_set_inputs() must not set it.  An invalid line cannot be a hog
+ * or start as an output (guse_chip_new() fails with EINVAL).
+ *
+ * @param cfg Configuration.
+ * @param line Line offset, below ::GUSE_LINES_MAX.
+ * @param valid false to leave the line out.
+ * @return 0, or -1 with errno EINVAL or ENOMEM.
+ */
+GUSE_API int guse_chip_config_set_line_valid(struct guse_chip_config *cfg,
+					     unsigned int line, bool valid);
 
 /** @} */
 
@@ -665,6 +769,50 @@ GUSE_API int guse_chip_set_inputs(struct guse_chip *chip,
 				  const uint64_t *values);
 
 /**
+ * @brief The device side changes the direction of a line (thread-safe).
+ *
+ * See @ref device_side.  An output then drives @p value; an input reads its
+ * pull.
+ *
+ * @param chip Chip.
+ * @param line Line offset.
+ * @param direction ::guse_line_direction value.
+ * @param value The output's level, 0 or 1 (ignored for an input).
+ * @return 0, or -1 with errno: EINVAL (bad line, direction or value, or a
+ *         line left out of the valid mask), EBUSY (a host consumer holds the
+ *         line: nothing changed), EOPNOTSUPP (the kernel module speaks
+ *         protocol 1.0), or the write error.
+ */
+GUSE_API int guse_chip_set_direction(struct guse_chip *chip, unsigned int line,
+				     int direction, int value);
+
+/**
+ * @brief The device side takes a line for itself (thread-safe).
+ *
+ * See @ref device_side.  The line keeps its direction.
+ *
+ * @param chip Chip.
+ * @param line Line offset.
+ * @param consumer Label shown by gpioinfo, non-empty and shorter than
+ *        ::GUSE_NAME_SIZE, e.g. "guest:uart0".
+ * @return 0, or -1 with errno: EINVAL (bad line or label), EBUSY (a host
+ *         consumer holds the line, or it is claimed already), EOPNOTSUPP,
+ *         or the write error.
+ */
+GUSE_API int guse_chip_claim_line(struct guse_chip *chip, unsigned int line,
+				  const char *consumer);
+
+/**
+ * @brief The device side gives a claimed line (or a hog) back
+ *        (thread-safe).
+ * @param chip Chip.
+ * @param line Line offset.
+ * @return 0, or -1 with errno: EINVAL (bad line, or not claimed),
+ *         EOPNOTSUPP, or the write error.
+ */
+GUSE_API int guse_chip_unclaim_line(struct guse_chip *chip, unsigned int line);
+
+/**
  * @brief Tracked direction of a line (thread-safe).
  * @return ::guse_line_direction value, or -1 with errno EINVAL.
  */
@@ -706,7 +854,15 @@ GUSE_API int guse_chip_get_value(struct guse_chip *chip, unsigned int line);
 GUSE_API int guse_chip_is_requested(struct guse_chip *chip, unsigned int line);
 
 /**
- * @brief Copy the consumer label of a line (thread-safe).
+ * @brief Whether the device side holds the line (thread-safe): a hog, or
+ *        guse_chip_claim_line().
+ * @return 1 or 0, or -1 with errno EINVAL.
+ */
+GUSE_API int guse_chip_is_claimed(struct guse_chip *chip, unsigned int line);
+
+/**
+ * @brief Copy the consumer label of a line (thread-safe): the host
+ *        consumer's, or the device side's label of a claimed line.
  * @param chip Chip.
  * @param line Line offset.
  * @param buf Buffer, NUL-terminated on return when @p size > 0.

@@ -19,6 +19,17 @@ struct guse_chip_config {
 	bool track_all;
 	bool serve_input_reads;		/* GUSE_CREATE_F_GET_INPUTS */
 	bool hold_outputs;		/* released outputs keep driving */
+	struct guse_line_config *lines;	/* NULL, or GUSE_LINES_MAX entries */
+	unsigned int lines_size;	/* highest line configured + 1 */
+};
+
+/* The state of one line at creation (guse_chip_config_set_line_*()). */
+struct guse_line_config {
+	uint8_t direction;		/* 0 (input) or enum guse_line_direction */
+	uint8_t value;			/* an output's level */
+	uint8_t pull;
+	uint8_t invalid;
+	char hog[GUSE_NAME_SIZE];	/* "" unless a hog */
 };
 
 /*
@@ -32,6 +43,9 @@ struct guse_line_state {
 	uint8_t pull;			/* the level when nothing drives it; the
 					 * level the kernel holds for the line */
 	uint8_t requested;
+	uint8_t dev_drive;		/* the device side drives the output */
+	uint8_t claimed;		/* the device side holds the line;
+					 * consumer is its label */
 	uint8_t bias;
 	uint8_t drive;
 	uint32_t debounce_us;
@@ -134,6 +148,18 @@ int guse_line_read(const struct guse_chip *chip,
 void guse_line_request(struct guse_chip *chip, struct guse_line_state *l,
 		       const char *consumer);
 void guse_line_release(struct guse_chip *chip, struct guse_line_state *l);
+
+/*
+ * The line state part of CREATE (device.c): guse_line_init_size() is its
+ * size (0 when nothing was configured), guse_line_init_fill() writes it,
+ * guse_line_init_apply() seeds the built-in state with it.
+ */
+size_t guse_line_init_size(const struct guse_chip_config *cfg,
+			   unsigned int num_lines);
+void guse_line_init_fill(const struct guse_chip_config *cfg,
+			 unsigned int num_lines, void *buf);
+void guse_line_init_apply(struct guse_chip *chip,
+			  const struct guse_chip_config *cfg);
 
 /* Handle up to @max messages (-1: all available); see guse_chip_dispatch(). */
 int guse_chip_dispatch_some(struct guse_chip *chip, int max);

@@ -26,7 +26,7 @@ static bool driven(const struct guse_chip *chip,
 	if (l->drive == GUSE_CONFIG_DRIVE_OPEN_SOURCE && !l->output)
 		return false;
 	/* without REQUEST and FREE, a release goes unnoticed */
-	return l->requested || chip->hold_outputs ||
+	return l->requested || l->dev_drive || chip->hold_outputs ||
 	       !(chip->create_flags & GUSE_CREATE_F_REQUEST);
 }
 
@@ -45,6 +45,8 @@ void guse_line_request(struct guse_chip *chip, struct guse_line_state *l,
 	 */
 	if (l->direction == GUSE_LINE_DIRECTION_OUTPUT)
 		l->output = (uint8_t)guse_line_read(chip, l);
+	/* from now on the consumer drives it, not the device side */
+	l->dev_drive = 0;
 	l->requested = 1;
 	memcpy(l->consumer, consumer, GUSE_NAME_SIZE);
 }

@@ -38,6 +38,7 @@
 #define STR_(x)		#x
 #define STR(x)		STR_(x)
 #define MAX_CLIENTS	32
+#define MAX_LINE_OPTS	64
 #define LINE_MAX_LEN	4096
 #define WAIT_DEFAULT_MS	10000
 
@@ -66,6 +67,10 @@ static struct {
 	const char *socket_path;
 	const char *ready_file;
 	bool decline_config, decline_request, trace_reads, hold_outputs;
+	/* line state at creation: the option arguments, applied per chip */
+	const char *line_opts[MAX_LINE_OPTS];
+	int line_opt_kind[MAX_LINE_OPTS];
+	unsigned int num_line_opts;
 } opt = { .label = "guse-sim", .num_lines = 8, .nchips = 1 };
 
 static struct guse_chip *chips[MAX_CHIPS];
@@ -450,14 +455,15 @@ static void reply_line_state(struct source *src, unsigned int c,
 	quote(q, sizeof(q), consumer);
 	out(src->out,
 	    "ok chip=%u line=%u value=%d direction=%s output=%d input=%d "
-	    "requested=%d consumer=\"%s\" bias=%s drive=%s debounce=%ld "
-	    "irq=%s%s",
+	    "requested=%d claimed=%d consumer=\"%s\" bias=%s drive=%s "
+	    "debounce=%ld irq=%s%s",
 	    c, line, guse_chip_get_value(chip, line),
 	    guse_chip_get_direction(chip, line) == GUSE_LINE_DIRECTION_OUTPUT ?
 	    "output" : "input",
 	    guse_chip_get_output_value(chip, line),
 	    guse_chip_get_input_level(chip, line),
-	    guse_chip_is_requested(chip, line), q,
+	    guse_chip_is_requested(chip, line),
+	    guse_chip_is_claimed(chip, line), q,
 	    bias ? param_name(bias) + 5 : "as-is",
 	    drive ? param_name(drive) + 6 : "as-is",
 	    guse_chip_get_debounce_us(chip, line), irq_name(irq),
@@ -482,9 +488,39 @@ static void inject(struct source *src, unsigned int c, unsigned int line,
 		out(src->out, "ok chip=%u line=%u value=%d", c, line, value);
 }
 
+/*
+ * A device-side change (dir, claim, unclaim): traced as "device ...", with
+ * "refused=ERRNO-NAME" when the kernel did not take it (a host consumer
+ * holds the line: EBUSY), and answered.
+ */
+static void device_change(struct source *src, unsigned int c, unsigned int l,
+			  int ret, const char *what)
+{
+	char consumer[GUSE_NAME_SIZE], q[GUSE_NAME_SIZE * 6];
+	int err = errno;
+
+	if (!ret) {
+		trace(chips[c], "device", "line=%u %s", l, what);
+		out(src->out, "ok chip=%u line=%u %s", c, l, what);
+		return;
+	}
+	trace(chips[c], "device", "line=%u %s refused=%s", l, what,
+	      err == EBUSY ? "busy" : err == EINVAL ? "invalid" : "error");
+	if (err == EBUSY) {
+		guse_chip_get_consumer(chips[c], l, consumer, sizeof(consumer));
+		quote(q, sizeof(q), consumer);
+		out(src->out, "error busy: line %u is held by %s \"%s\"", l,
+		    guse_chip_is_claimed(chips[c], l) ? "the device" :
+		    "a consumer", q);
+		return;
+	}
+	out(src->out, "error %s: %s", what, strerror(err));
+}
+
 static const char help_text[] =
 	"ok commands: set LINE PULL | setm LINE=VALUE... | toggle LINE | "
 	"pulse LINE USEC | get LINE | wait LINE VALUE [TIMEOUT_MS] | "
+	"dir LINE in|out [VALUE] | claim LINE LABEL | unclaim LINE | "
 	"sleep MS | chips | help | quit; LINE is N, NAME or CHIP:N; "
 	"chip=N as first word selects the chip";
 
@@ -580,6 +616,39 @@ static void run_command(struct source *src, char *line)
 		src->line = l;
 		src->value = value;
 		src->deadline_ns = t ? now_ns() + (int64_t)t * 1000000 : -1;
+	} else if (!strcmp(argv[0], "dir") && (argc == 3 || argc == 4)) {
+		char what[48];
+		bool output = !strcmp(argv[2], "out") ||
+			      !strcmp(argv[2], "output");
+
+		value = 0;
+		if (!parse_line(argv[1], def_chip, &c, &l) ||
+		    (!output && strcmp(argv[2], "in") &&
+		     strcmp(argv[2], "input")) ||
+		    (argc == 4 && (!output || !parse_value(argv[3], &value))))
+			goto usage;
+		snprintf(what, sizeof(what), output ? "output value=%d" :
+			 "input", value);
+		device_change(src, c, l,
+			      guse_chip_set_direction(chips[c], l,
+				output ? GUSE_LINE_DIRECTION_OUTPUT :
+					 GUSE_LINE_DIRECTION_INPUT, value),
+			      what);
+	} else if (!strcmp(argv[0], "claim") && argc == 3) {
+		char what[GUSE_NAME_SIZE * 6 + 24], q[GUSE_NAME_SIZE * 6];
+		int r;
+
+		if (!parse_line(argv[1], def_chip, &c, &l))
+			goto usage;
+		r = guse_chip_claim_line(chips[c], l, argv[2]);
+		quote(q, sizeof(q), argv[2]);
+		snprintf(what, sizeof(what), "claim consumer=\"%s\"", q);
+		device_change(src, c, l, r, what);
+	} else if (!strcmp(argv[0], "unclaim") && argc == 2) {
+		if (!parse_line(argv[1], def_chip, &c, &l))
+			goto usage;
+		device_change(src, c, l, guse_chip_unclaim_line(chips[c], l),
+			      "unclaim");
 	} else if (!strcmp(argv[0], "sleep") && argc == 2) {
 		if (!parse_uint(argv[1], INT_MAX, &v))
 			goto usage;
@@ -722,6 +791,11 @@ static void usage(FILE *f)
 "                             injections are then applied at once\n"
 "      --hold-outputs         released outputs keep driving (as most\n"
 "                             hardware), not revert to their pull\n"
+"      --output L=V[,L=V...]  lines that start as outputs driving V\n"
+"      --pull L=V[,L=V...]    initial pulls (default 0)\n"
+"      --hog L:NAME:DIR       line L held by the chip as NAME from the start;\n"
+"                             DIR is input, output-high or output-low\n"
+"      --invalid LIST         lines missing from the valid mask (1,4-6)\n"
 "  -h, --help                 this help\n"
 "  -V, --version              print the version\n"
 "\n"
@@ -734,6 +808,10 @@ static void usage(FILE *f)
 "  get LINE              print the state of a line\n"
 "  wait LINE 0|1 [MS]    wait until a consumer drives the value (default\n"
 "                        timeout 10000 ms, 0: forever)\n"
+"  dir LINE in|out [V]   the device makes the line an input or an output\n"
+"                        driving V (gpioinfo shows it)\n"
+"  claim LINE LABEL      the device takes the line (gpioinfo: used, LABEL)\n"
+"  unclaim LINE          the device gives it back\n"
 "  sleep MS              pause this command stream\n"
 "  chips, help, quit\n"
 "LINE is an offset, a line name or CHIP:OFFSET; a first word chip=N\n"
@@ -812,7 +890,8 @@ static int64_t next_deadline(struct source *src, int64_t best)
 
 enum {
 	OPT_CHIPS = 256, OPT_DECLINE_CONFIG, OPT_DECLINE_REQUEST,
-	OPT_TRACE_READS, OPT_HOLD_OUTPUTS,
+	OPT_TRACE_READS, OPT_HOLD_OUTPUTS, OPT_OUTPUT, OPT_PULL, OPT_HOG,
+	OPT_INVALID,
 };
 
 static int parse_args(int argc, char **argv)
@@ -832,6 +911,10 @@ static int parse_args(int argc, char **argv)
 		{ "decline-request", no_argument, NULL, OPT_DECLINE_REQUEST },
 		{ "trace-reads", no_argument, NULL, OPT_TRACE_READS },
 		{ "hold-outputs", no_argument, NULL, OPT_HOLD_OUTPUTS },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "pull", required_argument, NULL, OPT_PULL },
+		{ "hog", required_argument, NULL, OPT_HOG },
+		{ "invalid", required_argument, NULL, OPT_INVALID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -898,6 +981,18 @@ static int parse_args(int argc, char **argv)
 		case OPT_HOLD_OUTPUTS:
 			opt.hold_outputs = true;
 			break;
+		case OPT_OUTPUT:
+		case OPT_PULL:
+		case OPT_HOG:
+		case OPT_INVALID:
+			if (opt.num_line_opts == MAX_LINE_OPTS) {
+				fprintf(stderr, "guse-sim: at most %d line "
+					"state options\n", MAX_LINE_OPTS);
+				return -1;
+			}
+			opt.line_opts[opt.num_line_opts] = optarg;
+			opt.line_opt_kind[opt.num_line_opts++] = c;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -939,6 +1034,113 @@ static void create_error(unsigned int idx, int err)
 			strerror(err));
 	if (hint)
 		fprintf(stderr, "guse-sim: %s\n", hint);
+}
+
+/* "L=V,L=V": --output and --pull. */
+static int apply_line_values(struct guse_chip_config *cfg, char *arg, int kind)
+{
+	char *item, *save = NULL, *eq;
+	unsigned long line;
+	int value;
+
+	for (item = strtok_r(arg, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		eq = strchr(item, '=');
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		if (!parse_uint(item, opt.num_lines - 1, &line) ||
+		    !parse_value(eq + 1, &value))
+			return -1;
+		if (kind == OPT_PULL ?
+		    guse_chip_config_set_line_pull(cfg, line, value) :
+		    guse_chip_config_set_line_direction(cfg, line,
+				GUSE_LINE_DIRECTION_OUTPUT, value))
+			return -1;
+	}
+	return 0;
+}
+
+/* "L:NAME:input|output-high|output-low": --hog, as gpio-sim's hogs. */
+static int apply_hog(struct guse_chip_config *cfg, char *arg)
+{
+	char *name = strchr(arg, ':'), *dir;
+	unsigned long line;
+	int direction = GUSE_LINE_DIRECTION_OUTPUT, value = 0;
+
+	if (!name)
+		return -1;
+	*name++ = '\0';
+	dir = strrchr(name, ':');
+	if (!dir || !parse_uint(arg, opt.num_lines - 1, &line))
+		return -1;
+	*dir++ = '\0';
+	if (!strcmp(dir, "input"))
+		direction = GUSE_LINE_DIRECTION_INPUT;
+	else if (!strcmp(dir, "output-high"))
+		value = 1;
+	else if (strcmp(dir, "output-low"))
+		return -1;
+	return guse_chip_config_set_line_hog(cfg, line, name, direction, value);
+}
+
+/* "1,4-6": --invalid. */
+static int apply_invalid(struct guse_chip_config *cfg, char *arg)
+{
+	char *item, *save = NULL, *dash;
+	unsigned long first, last;
+
+	for (item = strtok_r(arg, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		dash = strchr(item, '-');
+		if (dash)
+			*dash++ = '\0';
+		if (!parse_uint(item, opt.num_lines - 1, &first) ||
+		    (dash && !parse_uint(dash, opt.num_lines - 1, &last)))
+			return -1;
+		if (!dash)
+			last = first;
+		for (; first <= last; first++)
+			if (guse_chip_config_set_line_valid(cfg, first, false))
+				return -1;
+	}
+	return 0;
+}
+
+static int apply_line_opts(struct guse_chip_config *cfg)
+{
+	static const char *const names[] = {
+		[OPT_OUTPUT - OPT_OUTPUT] = "--output",
+		[OPT_PULL - OPT_OUTPUT] = "--pull",
+		[OPT_HOG - OPT_OUTPUT] = "--hog",
+		[OPT_INVALID - OPT_OUTPUT] = "--invalid",
+	};
+	unsigned int i;
+
+	for (i = 0; i < opt.num_line_opts; i++) {
+		int kind = opt.line_opt_kind[i], ret;
+		char *arg = strdup(opt.line_opts[i]);
+
+		if (!arg) {
+			perror("guse-sim");
+			return -1;
+		}
+		if (kind == OPT_HOG)
+			ret = apply_hog(cfg, arg);
+		else if (kind == OPT_INVALID)
+			ret = apply_invalid(cfg, arg);
+		else
+			ret = apply_line_values(cfg, arg, kind);
+		free(arg);
+		if (ret) {
+			fprintf(stderr, "guse-sim: bad value for option %s: %s "
+				"(lines 0 to %u; see guse-sim(1))\n",
+				names[kind - OPT_OUTPUT], opt.line_opts[i],
+				opt.num_lines - 1);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static struct guse_chip_config *make_config(unsigned int idx)
@@ -984,6 +1186,8 @@ static struct guse_chip_config *make_config(unsigned int idx)
 		}
 		free(names);
 	}
+	if (apply_line_opts(cfg))
+		goto err;
 	return cfg;
 err:
 	guse_chip_config_free(cfg);

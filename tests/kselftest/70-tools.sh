@@ -17,29 +17,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# sim_cmd <socket> <command...>: one command over the control socket
-sim_cmd() {
-	python3 - "$1" "${*:2}" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-print(s.makefile().readline().strip())
-PY
-}
-export -f sim_cmd
-
-# start_sim <name> <args...>: guse-sim in the background, trace in $work/<name>
-start_sim() {
-	local name=$1
-	shift
-	"$sim" -d -s "$work/$name.sock" "$@" </dev/null >"$work/$name" 2>&1 &
-	pids+=($!)
-	wait_for 10 grep -q '^ready\|^{"event":"ready"' "$work/$name"
-}
-chip_of() { awk '/^ready/ {print $2; exit}' "$work/$1"; }
-traced() { grep -q -- "$2" "$work/$1"; }
+. "$top/tests/lib/sim.sh"
 
 ktap_plan 20
 

@@ -21,7 +21,10 @@
  * Server to kernel (write):
  *   - GUSE_OP_CREATE: first write on a fresh file descriptor, id 0.
  *   - replies: id and opcode of the request, error 0 or a positive errno.
- *   - GUSE_OP_SET_INPUTS: notification, id 0.
+ *   - notifications, id 0: GUSE_OP_SET_INPUTS (input levels) and, from
+ *     protocol 1.1, the device side's own changes: GUSE_OP_LINE_DIRECTION,
+ *     GUSE_OP_CLAIM and GUSE_OP_UNCLAIM.  A notification is applied before
+ *     its write() returns; write() fails if it cannot be.
  *
  * See Documentation/protocol.rst for the full description.
  */
@@ -33,7 +36,7 @@
 /** Protocol major version: incompatible changes bump it. */
 #define GUSE_VERSION_MAJOR	1
 /** Protocol minor version: compatible additions bump it. */
-#define GUSE_VERSION_MINOR	0
+#define GUSE_VERSION_MINOR	1
 /** The version a server puts into struct guse_create. */
 #define GUSE_VERSION		((GUSE_VERSION_MAJOR << 16) | GUSE_VERSION_MINOR)
 
@@ -43,8 +46,12 @@
 #define GUSE_LINES_MAX		1024
 /** Number of 64-bit words in a line bitmap covering @n lines. */
 #define GUSE_BITMAP_WORDS(n)	(((n) + 63) / 64)
-/** Largest message in either direction, header included. */
-#define GUSE_MSG_SIZE_MAX	65536
+/*
+ * Largest message in either direction, header included (65536 in protocol
+ * 1.0; a CREATE with line names, line state and hogs for GUSE_LINES_MAX
+ * lines needs more).
+ */
+#define GUSE_MSG_SIZE_MAX	131072
 /** A read buffer of this size always holds any message the kernel sends. */
 #define GUSE_READ_SIZE_MIN	4096
 /** Default request timeout when struct guse_create leaves it 0. */
@@ -73,6 +80,12 @@
  * @GUSE_OP_IRQ_CONFIG: struct guse_irq_config; empty reply
  * @GUSE_OP_SET_INPUTS: server -> kernel notification, struct guse_bitmap
  *	with mask and levels of input lines
+ * @GUSE_OP_LINE_DIRECTION: server -> kernel notification (1.1): the device
+ *	side made a line an input or an output, struct guse_device_direction
+ * @GUSE_OP_CLAIM: server -> kernel notification (1.1): the device side
+ *	takes a line for itself, struct guse_line_consumer
+ * @GUSE_OP_UNCLAIM: server -> kernel notification (1.1): the device side
+ *	gives a line it claimed back, struct guse_line
  */
 enum guse_opcode {
 	GUSE_OP_CREATE			= 1,
@@ -88,6 +101,9 @@ enum guse_opcode {
 	GUSE_OP_SET_CONFIG		= 24,
 	GUSE_OP_IRQ_CONFIG		= 25,
 	GUSE_OP_SET_INPUTS		= 32,
+	GUSE_OP_LINE_DIRECTION		= 33,
+	GUSE_OP_CLAIM			= 34,
+	GUSE_OP_UNCLAIM			= 35,
 };
 
 /** The message must not be answered (kernel -> server only). */
@@ -131,8 +147,17 @@ struct guse_msg_header {
  * injected edges are never waited for.
  */
 #define GUSE_CREATE_F_GET_INPUTS	(1U << 4)
+/*
+ * Protocol 1.1: the state of every line at creation follows the line names
+ * (or struct guse_create, without them): one struct guse_line_init per
+ * line, then one GUSE_NAME_SIZE consumer label per line flagged
+ * GUSE_LINE_INIT_F_HOG, in line order.
+ */
+#define GUSE_CREATE_F_LINE_INIT		(1U << 5)
+/** All GUSE_CREATE_F_* flags protocol 1.0 defines. */
+#define GUSE_CREATE_F_ALL_1_0		0x1fU
 /** All GUSE_CREATE_F_* flags this version defines. */
-#define GUSE_CREATE_F_ALL		0x1fU
+#define GUSE_CREATE_F_ALL		0x3fU
 
 /**
  * struct guse_create - GUSE_OP_CREATE payload: describes the chip
@@ -145,7 +170,9 @@ struct guse_msg_header {
  * @reserved: must be 0
  *
  * With GUSE_CREATE_F_LINE_NAMES, @num_lines names of GUSE_NAME_SIZE bytes
- * each follow; each is NUL-terminated, an empty one means "unnamed".
+ * each follow; each is NUL-terminated, an empty one means "unnamed".  With
+ * GUSE_CREATE_F_LINE_INIT (a @version of 1.1 or later), @num_lines struct
+ * guse_line_init come next, and then the hogs' consumer labels.
  */
 struct guse_create {
 	__le32 version;
@@ -154,6 +181,40 @@ struct guse_create {
 	__le32 flags;
 	char label[GUSE_NAME_SIZE];
 	__le32 reserved[8];
+};
+
+/* Line state at creation, struct guse_line_init.flags. */
+/** The line starts as an output (else as an input). */
+#define GUSE_LINE_INIT_F_OUTPUT		(1U << 0)
+/*
+ * The line starts high: the level an output drives, or the input level the
+ * kernel holds for an input (as if injected with SET_INPUTS).
+ */
+#define GUSE_LINE_INIT_F_VALUE		(1U << 1)
+/*
+ * The line does not exist on the modelled controller: it is left out of
+ * gpiolib's valid mask, so it cannot be requested, and no message names it.
+ * Not together with the other flags.
+ */
+#define GUSE_LINE_INIT_F_INVALID	(1U << 2)
+/*
+ * The chip holds the line from its creation, as a hog: gpioinfo shows it
+ * used by the consumer label that follows (see struct guse_create), with
+ * the direction and value the other flags give.  GUSE_OP_UNCLAIM gives it
+ * back.
+ */
+#define GUSE_LINE_INIT_F_HOG		(1U << 3)
+/** All GUSE_LINE_INIT_F_* flags. */
+#define GUSE_LINE_INIT_F_ALL		0xfU
+
+/**
+ * struct guse_line_init - the state of one line at creation (1.1)
+ * @flags: GUSE_LINE_INIT_F_*
+ * @reserved: must be 0
+ */
+struct guse_line_init {
+	__le32 flags;
+	__le32 reserved;
 };
 
 /**
@@ -187,11 +248,12 @@ struct guse_line {
 };
 
 /**
- * struct guse_line_consumer - REQUEST and CONSUMER payload
+ * struct guse_line_consumer - REQUEST, CONSUMER and CLAIM payload
  * @line: line offset
  * @reserved: 0
  * @consumer: consumer label, NUL-terminated; empty in REQUEST when gpiolib
- *	attaches the label only after the request (a CONSUMER message follows)
+ *	attaches the label only after the request (a CONSUMER message
+ *	follows); in CLAIM the device side's label, not empty
  */
 struct guse_line_consumer {
 	__le32 line;
@@ -220,6 +282,21 @@ struct guse_line_value {
  */
 struct guse_direction {
 	__le32 direction;
+	__le32 reserved;
+};
+
+/**
+ * struct guse_device_direction - LINE_DIRECTION payload (1.1)
+ * @line: line offset
+ * @direction: GUSE_DIRECTION_INPUT or GUSE_DIRECTION_OUTPUT
+ * @value: 0 or 1: the level an output drives, or the input level the kernel
+ *	holds for an input (as if injected with SET_INPUTS)
+ * @reserved: must be 0
+ */
+struct guse_device_direction {
+	__le32 line;
+	__le32 direction;
+	__le32 value;
 	__le32 reserved;
 };
 

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gpio-guse device side: what the modelled controller itself does to its
+ * lines, as the server reports it (protocol 1.1).
+ *
+ * - The state of every line at creation (GUSE_CREATE_F_LINE_INIT): initial
+ *   direction and level, lines missing from the valid mask, hogs.
+ * - GUSE_OP_LINE_DIRECTION: the device made a line an input or an output
+ *   (a guest programmed its direction register).
+ * - GUSE_OP_CLAIM / GUSE_OP_UNCLAIM: the device takes a line for itself
+ *   (a guest's peripheral uses the pin) and gives it back.
+ *
+ * Each change goes through gpiolib's own entry points, so that its
+ * descriptors, line info and line-info watchers see it as they would a
+ * driver's: a claim is gpiochip_request_own_desc(), a direction change
+ * gpiod_direction_input() or gpiod_direction_output_raw().  gpiolib calls
+ * the chip back for them; those callbacks (guse_gpio_is_device_side())
+ * answer from the chip's own state instead of asking the server, which is
+ * inside the write() that reported the change.
+ *
+ * A line a host consumer holds (requested, or used as an interrupt) is not
+ * changed: the message fails with EBUSY and the consumer keeps its line.
+ */
+#include <linux/bitmap.h>
+#include <linux/err.h>
+#include <linux/gpio/consumer.h>
+#include <linux/gpio/driver.h>
+#include <linux/gpio/machine.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include <linux/guse.h>
+
+#include "gpio-guse.h"
+#include "guse-compat.h"
+
+int guse_gpio_check_line_init(const void *data, size_t len,
+			      unsigned int num_lines)
+{
+	const struct guse_line_init *init = data;
+	const char (*labels)[GUSE_NAME_SIZE];
+	unsigned int i, hogs = 0;
+	u32 flags;
+
+	if (len < (size_t)num_lines * sizeof(*init))
+		return -EINVAL;
+	for (i = 0; i < num_lines; i++) {
+		flags = le32_to_cpu(init[i].flags);
+		if (flags & ~GUSE_LINE_INIT_F_ALL || init[i].reserved)
+			return -EINVAL;
+		if (flags & GUSE_LINE_INIT_F_INVALID &&
+		    flags != GUSE_LINE_INIT_F_INVALID)
+			return -EINVAL;
+		if (flags & GUSE_LINE_INIT_F_HOG)
+			hogs++;
+	}
+	if (len != (size_t)num_lines * sizeof(*init) +
+		   (size_t)hogs * GUSE_NAME_SIZE)
+		return -EINVAL;
+	labels = (const void *)(init + num_lines);
+	for (i = 0; i < hogs; i++)
+		if (!guse_gpio_name_valid(labels[i], false))
+			return -EINVAL;
+	return 0;
+}
+
+static int guse_gpio_init_valid_mask(struct gpio_chip *gc,
+				     unsigned long *valid_mask,
+				     unsigned int ngpios)
+{
+	struct guse_gpio *chip = gpiochip_get_data(gc);
+
+	bitmap_andnot(valid_mask, valid_mask, chip->invalid, ngpios);
+	return 0;
+}
+
+int guse_gpio_device_setup(struct guse_gpio *chip,
+			   const struct guse_line_init *init)
+{
+	unsigned int line, n = chip->gc.ngpio;
+	u32 flags;
+
+	chip->claim_desc = kcalloc(n, sizeof(*chip->claim_desc),
+				   GFP_KERNEL_ACCOUNT);
+	chip->claimed = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
+	if (!chip->claim_desc || !chip->claimed)
+		return -ENOMEM;
+	mutex_init(&chip->dev_lock);
+	if (!init)
+		return 0;
+
+	for (line = 0; line < n; line++) {
+		flags = le32_to_cpu(init[line].flags);
+		if (flags & GUSE_LINE_INIT_F_INVALID) {
+			if (!chip->invalid) {
+				chip->invalid = bitmap_zalloc(n,
+							      GFP_KERNEL_ACCOUNT);
+				if (!chip->invalid)
+					return -ENOMEM;
+			}
+			set_bit(line, chip->invalid);
+		}
+		/* no lock yet: nothing else sees the chip */
+		__assign_bit(line, chip->is_output,
+			     flags & GUSE_LINE_INIT_F_OUTPUT);
+		__assign_bit(line, chip->levels,
+			     !(flags & GUSE_LINE_INIT_F_OUTPUT) &&
+			     flags & GUSE_LINE_INIT_F_VALUE);
+		/* a hog's line is taken from the start (guse_gpio_request()) */
+		__assign_bit(line, chip->claimed, flags & GUSE_LINE_INIT_F_HOG);
+	}
+	if (chip->invalid)
+		chip->gc.init_valid_mask = guse_gpio_init_valid_mask;
+	return 0;
+}
+
+void guse_gpio_device_free(struct guse_gpio *chip)
+{
+	bitmap_free(chip->invalid);
+	bitmap_free(chip->claimed);
+	kfree(chip->claim_desc);
+}
+
+bool guse_gpio_is_device_side(struct guse_gpio *chip, unsigned int line)
+{
+	return READ_ONCE(chip->dev_task) == current &&
+	       READ_ONCE(chip->dev_line) == line;
+}
+
+/* Marks the current task as applying a change of @line; dev_lock held. */
+static void guse_gpio_dev_begin(struct guse_gpio *chip, unsigned int line)
+{
+	lockdep_assert_held(&chip->dev_lock);
+	WRITE_ONCE(chip->dev_line, line);
+	WRITE_ONCE(chip->dev_task, current);
+}
+
+static void guse_gpio_dev_end(struct guse_gpio *chip)
+{
+	WRITE_ONCE(chip->dev_task, NULL);
+}
+
+/* Takes @line for the device with gpiolib's hog mechanism; dev_lock held. */
+static int guse_gpio_claim(struct guse_gpio *chip, unsigned int line,
+			   const char *label, enum gpiod_flags dflags)
+{
+	struct gpio_desc *desc;
+
+	guse_gpio_dev_begin(chip, line);
+	desc = gpiochip_request_own_desc(&chip->gc, line, label,
+					 GPIO_LOOKUP_FLAGS_DEFAULT, dflags);
+	guse_gpio_dev_end(chip);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	chip->claim_desc[line] = desc;
+	set_bit(line, chip->claimed);
+	return 0;
+}
+
+static void guse_gpio_unclaim(struct guse_gpio *chip, unsigned int line)
+{
+	guse_gpio_dev_begin(chip, line);
+	gpiochip_free_own_desc(chip->claim_desc[line]);
+	guse_gpio_dev_end(chip);
+	chip->claim_desc[line] = NULL;
+	clear_bit(line, chip->claimed);
+}
+
+int guse_gpio_device_hogs(struct guse_gpio *chip,
+			  const struct guse_line_init *init)
+{
+	const char (*labels)[GUSE_NAME_SIZE];
+	unsigned int line, hog = 0;
+	enum gpiod_flags dflags;
+	int ret = 0;
+	u32 flags;
+
+	if (!init)
+		return 0;
+	labels = (const void *)(init + chip->gc.ngpio);
+	mutex_lock(&chip->dev_lock);
+	for (line = 0; line < chip->gc.ngpio; line++) {
+		flags = le32_to_cpu(init[line].flags);
+		if (!(flags & GUSE_LINE_INIT_F_HOG))
+			continue;
+		if (!(flags & GUSE_LINE_INIT_F_OUTPUT))
+			dflags = GPIOD_IN;
+		else if (flags & GUSE_LINE_INIT_F_VALUE)
+			dflags = GPIOD_OUT_HIGH;
+		else
+			dflags = GPIOD_OUT_LOW;
+		/* the line is marked claimed already: drop that for the call */
+		clear_bit(line, chip->claimed);
+		ret = guse_gpio_claim(chip, line, labels[hog++], dflags);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&chip->dev_lock);
+	return ret;
+}
+
+void guse_gpio_device_release(struct guse_gpio *chip)
+{
+	unsigned int line;
+
+	mutex_lock(&chip->dev_lock);
+	for_each_set_bit(line, chip->claimed, chip->gc.ngpio) {
+		if (chip->claim_desc[line])
+			guse_gpio_unclaim(chip, line);
+		else
+			clear_bit(line, chip->claimed);	/* a hog never taken */
+	}
+	mutex_unlock(&chip->dev_lock);
+}
+
+/* A line a message may name: on the chip and in the valid mask. */
+static bool guse_gpio_line_ok(struct guse_gpio *chip, u32 line)
+{
+	return line < chip->gc.ngpio &&
+	       !(chip->invalid && test_bit(line, chip->invalid));
+}
+
+/* Whether a host consumer holds @line; dev_lock held. */
+static bool guse_gpio_host_holds(struct guse_gpio *chip, unsigned int line)
+{
+	bool held;
+
+	mutex_lock(&chip->lines_lock);
+	held = test_bit(line, chip->requested);
+	mutex_unlock(&chip->lines_lock);
+	return held || gpiochip_line_is_irq(&chip->gc, line);
+}
+
+static int guse_gpio_line_direction(struct guse_gpio *chip,
+				    const struct guse_device_direction *msg)
+{
+	u32 line = le32_to_cpu(msg->line), dir = le32_to_cpu(msg->direction);
+	u32 value = le32_to_cpu(msg->value);
+	struct gpio_desc *desc;
+	unsigned long flags;
+	int ret;
+
+	if (!guse_gpio_line_ok(chip, line) || msg->reserved || value > 1 ||
+	    (dir != GUSE_DIRECTION_INPUT && dir != GUSE_DIRECTION_OUTPUT))
+		return -EINVAL;
+
+	mutex_lock(&chip->dev_lock);
+	if (test_bit(line, chip->claimed)) {
+		desc = chip->claim_desc[line];
+	} else if (guse_gpio_host_holds(chip, line)) {
+		ret = -EBUSY;
+		goto out;
+	} else {
+		desc = guse_compat_line_desc(&chip->gc, line);
+	}
+	if (!desc) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	guse_gpio_dev_begin(chip, line);
+	if (dir == GUSE_DIRECTION_INPUT) {
+		raw_spin_lock_irqsave(&chip->state_lock, flags);
+		__assign_bit(line, chip->levels, value);
+		raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+		ret = gpiod_direction_input(desc);
+	} else {
+		ret = gpiod_direction_output_raw(desc, value);
+	}
+	guse_gpio_dev_end(chip);
+out:
+	mutex_unlock(&chip->dev_lock);
+	return ret;
+}
+
+static int guse_gpio_claim_msg(struct guse_gpio *chip,
+			       const struct guse_line_consumer *msg)
+{
+	u32 line = le32_to_cpu(msg->line);
+	int ret;
+
+	if (!guse_gpio_line_ok(chip, line) || msg->reserved ||
+	    !guse_gpio_name_valid(msg->consumer, false))
+		return -EINVAL;
+
+	mutex_lock(&chip->dev_lock);
+	if (test_bit(line, chip->claimed) || guse_gpio_host_holds(chip, line))
+		ret = -EBUSY;
+	else
+		ret = guse_gpio_claim(chip, line, msg->consumer, GPIOD_ASIS);
+	mutex_unlock(&chip->dev_lock);
+	return ret;
+}
+
+static int guse_gpio_unclaim_msg(struct guse_gpio *chip,
+				 const struct guse_line *msg)
+{
+	u32 line = le32_to_cpu(msg->line);
+	int ret = 0;
+
+	if (!guse_gpio_line_ok(chip, line) || msg->reserved)
+		return -EINVAL;
+
+	mutex_lock(&chip->dev_lock);
+	if (test_bit(line, chip->claimed) && chip->claim_desc[line])
+		guse_gpio_unclaim(chip, line);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&chip->dev_lock);
+	return ret;
+}
+
+int guse_gpio_device_notify(struct guse_gpio *chip, u16 opcode,
+			    const void *payload, size_t len)
+{
+	/* servers that speak 1.0 know none of these */
+	if (chip->version_minor < 1)
+		return -EOPNOTSUPP;
+
+	switch (opcode) {
+	case GUSE_OP_LINE_DIRECTION:
+		if (len != sizeof(struct guse_device_direction))
+			return -EINVAL;
+		return guse_gpio_line_direction(chip, payload);
+	case GUSE_OP_CLAIM:
+		if (len != sizeof(struct guse_line_consumer))
+			return -EINVAL;
+		return guse_gpio_claim_msg(chip, payload);
+	case GUSE_OP_UNCLAIM:
+		if (len != sizeof(struct guse_line))
+			return -EINVAL;
+		return guse_gpio_unclaim_msg(chip, payload);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
