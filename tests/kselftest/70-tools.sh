@@ -40,7 +40,7 @@ ktap_ok "gpioset drives a line and the server sees request, consumer and value" 
 
 gpioset -c "$chip" led0=1 &
 holder=$!
-held() { sim_cmd "$sock" get 0 | grep -q 'output=1.*requested=1 consumer="gpioset"'; }
+held() { sim_cmd "$sock" get 0 | grep -q 'output=1.*requested=1 .*consumer="gpioset"'; }
 wait_for 3 held
 ktap_result $? "guse-sim's get shows what a consumer holding a line drives"
 kill $holder; wait $holder 2>/dev/null

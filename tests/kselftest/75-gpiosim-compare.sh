@@ -2,7 +2,7 @@
 # libguse's simulated lines (served by guse-sim) against the kernel's
 # gpio-sim: one scenario of stock libgpiod tools (gpioget, gpioset, gpiomon,
 # gpioinfo: pulls, bias, release and --as-is, open drain and open source,
-# edges after a bias) runs on a gpio-sim chip and on a guse-sim chip, and
+# edges after a bias, hogs and invalid lines at creation) runs on a gpio-sim chip and on a guse-sim chip, and
 # the outputs, chip names normalised, must be the same.  Every step of the
 # guse-sim run is also checked against the values Documentation/library.rst
 # ("Simulated lines") promises, so that a kernel without gpio-sim (the
@@ -47,9 +47,20 @@ gpiosim_up() {
 		return 1
 	fi
 	gs_cfs=$base/guse-cmp-$$
+	# lines 8-11: the state at creation (see creation_args)
 	if ! { mkdir "$gs_cfs" "$gs_cfs/bank0" &&
-		echo 8 >"$gs_cfs/bank0/num_lines" &&
+		echo 12 >"$gs_cfs/bank0/num_lines" &&
 		echo guse-cmp >"$gs_cfs/bank0/label" &&
+		mkdir "$gs_cfs/bank0/line8" "$gs_cfs/bank0/line8/hog" &&
+		echo fw-reset >"$gs_cfs/bank0/line8/hog/name" &&
+		echo output-high >"$gs_cfs/bank0/line8/hog/direction" &&
+		mkdir "$gs_cfs/bank0/line9" "$gs_cfs/bank0/line9/hog" &&
+		echo fw-in >"$gs_cfs/bank0/line9/hog/name" &&
+		echo input >"$gs_cfs/bank0/line9/hog/direction" &&
+		mkdir "$gs_cfs/bank0/line10" &&
+		echo 0 >"$gs_cfs/bank0/line10/valid" &&
+		mkdir "$gs_cfs/bank0/line11" &&
+		echo spare >"$gs_cfs/bank0/line11/name" &&
 		echo 1 >"$gs_cfs/live"; }; then
 		gpiosim_why="cannot create a gpio-sim chip through configfs"
 		return 1
@@ -73,7 +84,8 @@ gpiosim_up() {
 gpiosim_down() {
 	[ -n "$gs_cfs" ] && [ -d "$gs_cfs" ] || return 0
 	echo 0 >"$gs_cfs/live"
-	rmdir "$gs_cfs/bank0" "$gs_cfs"
+	rmdir "$gs_cfs"/bank0/line*/hog "$gs_cfs"/bank0/line* "$gs_cfs/bank0" \
+		"$gs_cfs"
 }
 
 # guse-sim (quiet: no trace) reads commands from one FIFO and writes its
@@ -83,7 +95,9 @@ gusesim_up() {
 	shift
 	mkfifo "$work/$name.in" "$work/$name.out"
 	exec {gs_rd}<>"$work/$name.out"
-	"$sim" -q -d -l guse-cmp -n 8 "$@" <"$work/$name.in" \
+	"$sim" -q -d -l guse-cmp -n 12 -N ,,,,,,,,,,,spare \
+		--hog 8:fw-reset:output-high --hog 9:fw-in:input --invalid 10 \
+		"$@" <"$work/$name.in" \
 		>"$work/$name.out" 2>"$work/$name.err" &
 	pids+=($!)
 	exec {gs_fd}>"$work/$name.in"
@@ -297,10 +311,21 @@ step_output_bias() {
 	get -a 7
 }
 
+# hogs (8: output high, 9: input) and a line left out of the valid mask (10)
+step_creation() {
+	info 8
+	info 9
+	info 10
+	run_norm gpioset -c "$chip" -t0 8=0
+	get 9
+	get 10
+	run_norm gpioset -c "$chip" -t0 spare=1
+}
+
 step_final() { info; }
 
 compared=(pull bias release open_drain open_source drain_bias bias_edges
-	edges output_bias final)
+	edges output_bias creation final)
 
 # run_scenario DIR: every compared step's output into DIR/STEP
 run_scenario() {
@@ -396,8 +421,16 @@ EOF
 		'drives 0 with pull-up bias: sim value 0' \
 		'released: pull-up' \
 		'"7"=active' ;;
+	creation) printf '%s\n' \
+		'CHIP 8	unnamed         	output consumer=fw-reset' \
+		'CHIP 9	unnamed         	input consumer=fw-in' \
+		'CHIP 10	unnamed         	input consumer=kernel' \
+		'gpioset: unable to request lines on chip '"'"'/dev/CHIP'"'"': Device or resource busy' \
+		'gpioget: unable to request lines: Device or resource busy' \
+		'gpioget: unable to request lines: Invalid argument' \
+		'' ;;
 	final) printf '%s\n' \
-		'CHIP - 8 lines:' \
+		'CHIP - 12 lines:' \
 		'	line   0:	unnamed         	input' \
 		'	line   1:	unnamed         	input' \
 		'	line   2:	unnamed         	input' \
@@ -405,7 +438,11 @@ EOF
 		'	line   4:	unnamed         	input' \
 		'	line   5:	unnamed         	input' \
 		'	line   6:	unnamed         	input' \
-		'	line   7:	unnamed         	output' ;;
+		'	line   7:	unnamed         	output' \
+		'	line   8:	unnamed         	output consumer=fw-reset' \
+		'	line   9:	unnamed         	input consumer=fw-in' \
+		'	line  10:	unnamed         	input consumer=kernel' \
+		'	line  11:	"spare"         	output' ;;
 	esac
 }
 
