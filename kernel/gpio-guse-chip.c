@@ -714,6 +714,9 @@ guse_gpio_names_fwnode(const char (*names)[GUSE_NAME_SIZE], unsigned int num)
 	const char **ptrs;
 	unsigned int i;
 
+	/* without names: a node that only tells our gpio_device apart */
+	if (!names)
+		return fwnode_create_software_node(props, NULL);
 	ptrs = kcalloc(num, sizeof(*ptrs), GFP_KERNEL);
 	if (!ptrs)
 		return ERR_PTR(-ENOMEM);
@@ -757,7 +760,8 @@ void guse_gpio_unref(struct guse_gpio *chip)
 
 static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 					 unsigned int num_lines,
-					 const struct guse_line_init *init)
+					 const struct guse_line_init *init,
+					 bool need_fwnode)
 {
 	const char (*names)[GUSE_NAME_SIZE] = (const void *)(cr + 1);
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT;
@@ -777,7 +781,9 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	chip->gc.ngpio = num_lines;
 	if (guse_gpio_device_setup(chip, init))
 		goto err;
-	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
+	if (le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES || need_fwnode) {
+		if (!(le32_to_cpu(cr->flags) & GUSE_CREATE_F_LINE_NAMES))
+			names = NULL;
 		chip->fwnode = guse_gpio_names_fwnode(names, num_lines);
 		if (IS_ERR(chip->fwnode))
 			goto err;
@@ -799,14 +805,18 @@ err:
 }
 
 /*
- * The gpiochipN character device is the child of our class device that sits
- * on the gpio bus (the legacy sysfs gpiochip<base> device is a child too).
+ * The gpiochipN character device is the child of the chip's parent that
+ * sits on the gpio bus (the legacy sysfs gpiochip<base> device is a child
+ * too).  Chips of kernel connections share their parent: there it is the
+ * one with the chip's software node.
  */
 static int guse_gpio_find_chardev(struct device *dev, void *data)
 {
 	struct guse_gpio *chip = data;
 
 	if (!dev->bus || strcmp(dev->bus->name, "gpio"))
+		return 0;
+	if (chip->fwnode && dev_fwnode(dev) != chip->fwnode)
 		return 0;
 	chip->gpio_dev = get_device(dev);
 	strscpy(chip->chip_name, dev_name(dev), sizeof(chip->chip_name));
@@ -818,14 +828,18 @@ static void guse_gpio_parent_release(struct device *dev)
 	kfree(dev);
 }
 
-/* The gpio_chip's parent (see GUSE_COMPAT_PLAIN_PARENT). */
+/*
+ * The gpio_chip's parent: the device a kernel connection names (gpio-sim's
+ * platform device), else our class device or a plain child of it (see
+ * GUSE_COMPAT_PLAIN_PARENT).
+ */
 static int guse_gpio_parent_add(struct guse_gpio *chip)
 {
 	struct device *parent;
 	int ret;
 
-	chip->parent = chip->dev;
-	if (!GUSE_COMPAT_PLAIN_PARENT)
+	chip->parent = guse_conn_parent(chip->conn) ?: chip->dev;
+	if (chip->parent != chip->dev || !GUSE_COMPAT_PLAIN_PARENT)
 		return 0;
 	parent = kzalloc(sizeof(*parent), GFP_KERNEL_ACCOUNT);
 	if (!parent)
@@ -846,7 +860,7 @@ static int guse_gpio_parent_add(struct guse_gpio *chip)
 
 static void guse_gpio_parent_remove(struct guse_gpio *chip)
 {
-	if (chip->parent != chip->dev)
+	if (chip->parent != chip->dev && !guse_conn_parent(chip->conn))
 		device_unregister(chip->parent);
 }
 
@@ -988,7 +1002,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	chip = guse_gpio_alloc(cr, num_lines, init);
+	chip = guse_gpio_alloc(cr, num_lines, init, !!guse_conn_parent(conn));
 	if (!chip) {
 		ret = -ENOMEM;
 		goto err_count;

@@ -14,7 +14,9 @@
 
 #include <linux/types.h>
 
+struct device;
 struct guse_conn;
+struct guse_msg_header;
 struct guse_req;
 struct module;
 struct pid;
@@ -211,5 +213,64 @@ void *guse_conn_get_drvdata(struct guse_conn *conn);
  * taken; valid as long as @conn is).
  */
 struct pid *guse_conn_server_pid(struct guse_conn *conn);
+
+/**
+ * struct guse_kernel_server - a server inside the kernel
+ * @message: called for each message the frontend sends on the connection,
+ *	one at a time and in order, from a worker (may sleep).  @msg is the
+ *	message as a server's read() returns it (@len bytes, header first),
+ *	valid during the call.  Requests are answered with guse_kconn_write(),
+ *	in the call or later, from any context that may sleep.
+ */
+struct guse_kernel_server {
+	void (*message)(struct guse_conn *conn,
+			const struct guse_msg_header *msg, size_t len,
+			void *data);
+};
+
+/**
+ * guse_kconn_open() - a connection whose server is in the kernel
+ * @srv: the server; must stay valid until guse_kconn_close()
+ * @data: passed to @srv's callback
+ * @parent: the device the frontend's device is to be a child of, or NULL
+ *
+ * A module that serves devices itself (gpio-sim's configfs interface on
+ * kernels without gpio-sim) uses the frontends of /dev/guse through this:
+ * it writes CREATE, replies and notifications with guse_kconn_write() and
+ * gets every message the frontend sends in @srv's callback instead of a
+ * read().  Everything else is as for a /dev/guse file.
+ *
+ * Return: the connection, or an ERR_PTR (-ENOMEM).
+ */
+struct guse_conn *guse_kconn_open(const struct guse_kernel_server *srv,
+				  void *data, struct device *parent);
+
+/**
+ * guse_kconn_write() - what a server's write() does, for a kernel connection
+ * @conn: from guse_kconn_open()
+ * @msg: one message, header first, in a kernel buffer
+ * @len: its size
+ *
+ * Return: 0 or the negative errno a write() would fail with.
+ */
+int guse_kconn_write(struct guse_conn *conn, const void *msg, size_t len);
+
+/**
+ * guse_kconn_close() - what closing the file does, for a kernel connection
+ * @conn: from guse_kconn_open(); freed
+ *
+ * Fails the requests waiting, waits for @srv's callback to return, removes
+ * the device.  Must not be called from that callback.
+ */
+void guse_kconn_close(struct guse_conn *conn);
+
+/**
+ * guse_conn_parent() - where the device of a connection belongs
+ * @conn: the connection
+ *
+ * Return: the parent given to guse_kconn_open(), or NULL (a /dev/guse file:
+ * the frontend chooses).
+ */
+struct device *guse_conn_parent(struct guse_conn *conn);
 
 #endif /* _GUSE_TRANSPORT_H */

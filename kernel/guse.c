@@ -28,6 +28,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/guse.h>
 
@@ -70,7 +71,11 @@ enum guse_conn_state {
  * @create_lock: serializes the CREATE message against itself
  * @fe: the frontend serving the device, set when @state is LIVE
  * @drvdata: frontend data
- * @server: thread group that opened the file
+ * @server: thread group that opened the file; NULL for a kernel connection
+ * @kserver: the in-kernel server of a kernel connection, or NULL
+ * @kdata: @kserver's data
+ * @kparent: parent for the device of a kernel connection, or NULL
+ * @kwork: hands queued messages to @kserver, one at a time, in order
  */
 struct guse_conn {
 	spinlock_t lock;		/* see the kernel-doc above */
@@ -88,7 +93,14 @@ struct guse_conn {
 	const struct guse_frontend *fe;
 	void *drvdata;
 	struct pid *server;
+	const struct guse_kernel_server *kserver;
+	void *kdata;
+	struct device *kparent;
+	struct work_struct kwork;
 };
+
+/* runs the in-kernel servers of kernel connections */
+static struct workqueue_struct *guse_kwq;
 
 /**
  * struct guse_req - one message from the kernel to the server
@@ -260,6 +272,14 @@ static bool guse_conn_slot_free(struct guse_conn *conn)
 	return ret;
 }
 
+/* Tells the reader (a server's read() or the in-kernel server) of news. */
+static void guse_conn_wake(struct guse_conn *conn)
+{
+	wake_up_interruptible(&conn->readq);
+	if (conn->kserver)
+		queue_work(guse_kwq, &conn->kwork);
+}
+
 /* Gives @req an id and queues it; called with conn->lock held. */
 static void guse_conn_queue(struct guse_conn *conn, struct guse_req *req)
 {
@@ -317,7 +337,7 @@ int guse_conn_call_seen(struct guse_conn *conn, u16 opcode, const void *in,
 	conn->in_flight++;
 	guse_conn_queue(conn, req);
 	spin_unlock(&conn->lock);
-	wake_up_interruptible(&conn->readq);
+	guse_conn_wake(conn);
 
 	left = wait_for_completion_interruptible_timeout(&req->done, timeout);
 
@@ -374,7 +394,7 @@ int guse_conn_send_prepared(struct guse_conn *conn, struct guse_req *req)
 		guse_req_put(req);
 		return ret;
 	}
-	wake_up_interruptible(&conn->readq);
+	guse_conn_wake(conn);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(guse_conn_send_prepared);
@@ -433,33 +453,45 @@ int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 	else
 		list_add_tail(&req->node, &conn->queue);
 	spin_unlock(&conn->lock);
-	wake_up_interruptible(&conn->readq);
+	guse_conn_wake(conn);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(guse_conn_post);
 
-static int guse_open(struct inode *inode, struct file *file)
+static void guse_kconn_work(struct work_struct *work);
+
+static struct guse_conn *guse_conn_alloc(void)
 {
 	struct guse_conn *conn;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
 	if (!conn)
-		return -ENOMEM;
+		return NULL;
 	spin_lock_init(&conn->lock);
 	INIT_LIST_HEAD(&conn->queue);
 	INIT_LIST_HEAD(&conn->sent);
 	init_waitqueue_head(&conn->readq);
 	init_waitqueue_head(&conn->slotq);
 	mutex_init(&conn->create_lock);
+	INIT_WORK(&conn->kwork, guse_kconn_work);
 	conn->state = GUSE_CONN_NEW;
+	return conn;
+}
+
+static int guse_open(struct inode *inode, struct file *file)
+{
+	struct guse_conn *conn = guse_conn_alloc();
+
+	if (!conn)
+		return -ENOMEM;
 	conn->server = get_pid(task_tgid(current));
 	file->private_data = conn;
 	return stream_open(inode, file);
 }
 
-static int guse_release(struct inode *inode, struct file *file)
+/* The server is gone: fail everything, remove the device, free @conn. */
+static void guse_conn_close(struct guse_conn *conn)
 {
-	struct guse_conn *conn = file->private_data;
 	bool live;
 
 	spin_lock(&conn->lock);
@@ -469,14 +501,25 @@ static int guse_release(struct inode *inode, struct file *file)
 	spin_unlock(&conn->lock);
 	wake_up_interruptible_all(&conn->readq);
 	wake_up_all(&conn->slotq);
+	/* an in-kernel server is not in the middle of a message any more */
+	if (conn->kserver)
+		cancel_work_sync(&conn->kwork);
 
 	if (live) {
 		conn->fe->destroy(conn);
 		module_put(conn->fe->owner);
 	}
+	/* the destroy may have queued messages; nobody reads them now */
+	if (conn->kserver)
+		cancel_work_sync(&conn->kwork);
 	put_pid(conn->server);
 	mutex_destroy(&conn->create_lock);
 	kfree(conn);
+}
+
+static int guse_release(struct inode *inode, struct file *file)
+{
+	guse_conn_close(file->private_data);
 	return 0;
 }
 
@@ -488,6 +531,23 @@ static bool guse_conn_readable(struct guse_conn *conn)
 	ret = !list_empty(&conn->queue);
 	spin_unlock(&conn->lock);
 	return ret;
+}
+
+/*
+ * A reader takes the first queued message: the reader's reference is the
+ * queue's for a message without reply, a new one otherwise (the message
+ * then waits in conn->sent for its reply).  Called with conn->lock held.
+ */
+static void guse_conn_take(struct guse_conn *conn, struct guse_req *req)
+{
+	guse_conn_unstall(conn);
+	if (req->noreply) {
+		list_del_init(&req->node);
+	} else {
+		list_move_tail(&req->node, &conn->sent);
+		req->read = true;
+		refcount_inc(&req->ref);
+	}
 }
 
 static ssize_t guse_read(struct file *file, char __user *buf, size_t count,
@@ -515,15 +575,7 @@ static ssize_t guse_read(struct file *file, char __user *buf, size_t count,
 		spin_unlock(&conn->lock);
 		return -EINVAL;
 	}
-	guse_conn_unstall(conn);
-	if (req->noreply) {
-		/* the reader now owns the queue's reference */
-		list_del_init(&req->node);
-	} else {
-		list_move_tail(&req->node, &conn->sent);
-		req->read = true;
-		refcount_inc(&req->ref);
-	}
+	guse_conn_take(conn, req);
 	spin_unlock(&conn->lock);
 
 	ret = req->len;
@@ -671,6 +723,60 @@ static ssize_t guse_write(struct file *file, const char __user *buf,
 	return ret ? ret : count;
 }
 
+/* Hands each queued message to the in-kernel server, as read() would. */
+static void guse_kconn_work(struct work_struct *work)
+{
+	struct guse_conn *conn = container_of(work, struct guse_conn, kwork);
+	struct guse_req *req;
+
+	for (;;) {
+		spin_lock(&conn->lock);
+		if (conn->state == GUSE_CONN_DEAD || list_empty(&conn->queue)) {
+			spin_unlock(&conn->lock);
+			return;
+		}
+		req = list_first_entry(&conn->queue, struct guse_req, node);
+		guse_conn_take(conn, req);
+		spin_unlock(&conn->lock);
+		conn->kserver->message(conn, req->msg, req->len, conn->kdata);
+		guse_req_put(req);
+	}
+}
+
+struct guse_conn *guse_kconn_open(const struct guse_kernel_server *srv,
+				  void *data, struct device *parent)
+{
+	struct guse_conn *conn = guse_conn_alloc();
+
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+	conn->kserver = srv;
+	conn->kdata = data;
+	conn->kparent = parent;
+	return conn;
+}
+EXPORT_SYMBOL_GPL(guse_kconn_open);
+
+int guse_kconn_write(struct guse_conn *conn, const void *msg, size_t len)
+{
+	if (len < sizeof(struct guse_msg_header) || len > GUSE_MSG_SIZE_MAX)
+		return -EINVAL;
+	return guse_conn_message(conn, msg, len);
+}
+EXPORT_SYMBOL_GPL(guse_kconn_write);
+
+void guse_kconn_close(struct guse_conn *conn)
+{
+	guse_conn_close(conn);
+}
+EXPORT_SYMBOL_GPL(guse_kconn_close);
+
+struct device *guse_conn_parent(struct guse_conn *conn)
+{
+	return conn->kparent;
+}
+EXPORT_SYMBOL_GPL(guse_conn_parent);
+
 static __poll_t guse_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct guse_conn *conn = file->private_data;
@@ -700,15 +806,24 @@ static struct miscdevice guse_misc = {
 
 static int __init guse_init(void)
 {
+	int ret;
+
 	if (!max_in_flight)
 		max_in_flight = 1;
-	return misc_register(&guse_misc);
+	guse_kwq = alloc_workqueue("guse-kconn", WQ_UNBOUND, 0);
+	if (!guse_kwq)
+		return -ENOMEM;
+	ret = misc_register(&guse_misc);
+	if (ret)
+		destroy_workqueue(guse_kwq);
+	return ret;
 }
 module_init(guse_init);
 
 static void __exit guse_exit(void)
 {
 	misc_deregister(&guse_misc);
+	destroy_workqueue(guse_kwq);
 }
 module_exit(guse_exit);
 

@@ -1,0 +1,98 @@
+#!/bin/bash
+# gpio-sim.ko, gpio-sim's configfs interface served by guse, on kernels
+# without CONFIG_GPIO_SIM: the kernel's own selftest
+# tools/testing/selftests/gpio/gpio-sim.sh (from Debian's linux-source-6.12,
+# unpacked by scripts/setup-host.sh, run unmodified) passes against it, and
+# `modprobe gpio-sim` finds it as it does once the module is installed
+# (here: a private module tree with depmod's index of our modules, in a
+# mount namespace of this test).  On a kernel with its own gpio-sim the
+# module is not built and the same selftest runs against the in-tree one,
+# the reference.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+. "$top/scripts/common.sh"
+
+krel=$(uname -r)
+mods=$top/build/modules/$krel
+kgpio=$GUSE_CACHE/kselftest-gpio
+work=$(mktemp -d)
+cleanup() {
+	for d in /sys/kernel/config/gpio-sim/*/; do
+		[ -d "$d" ] || continue
+		echo 0 >"$d/live" 2>/dev/null
+		rmdir "$d"/*/line*/hog "$d"/*/line* "$d"/*/ "$d" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ktap_plan 4
+
+if [ ! -x "$kgpio/gpio-chip-info" ] || [ ! -f "$kgpio/gpio-sim.sh" ]; then
+	why="the gpio selftests are not unpacked in $kgpio (scripts/setup-host.sh)"
+	for t in "modprobe gpio-sim loads guse's module" "gpio-sim.sh passes" \
+		"unload refused while live" "unload once the devices are gone"; do
+		ktap_skip "$t" "$why"
+	done
+	ktap_finish
+fi
+# the selftest finds its helpers next to itself
+mkdir -p "$work/st" && cp -a "$kgpio/." "$work/st/"
+
+selftest() {
+	(cd "$work/st" && sh ./gpio-sim.sh) >"$work/selftest.log" 2>&1
+}
+selftest_ok() { grep -q "GPIO gpio-sim test PASS" "$work/selftest.log"; }
+checks() { grep -cE '^[0-9]+\.[0-9]+\. ' "$work/selftest.log"; }
+
+if [ ! -f "$mods/gpio-sim.ko" ]; then
+	# the kernel has gpio-sim: it is the reference here
+	ktap_skip "modprobe gpio-sim loads guse's module" \
+		"$krel has its own gpio-sim (CONFIG_GPIO_SIM): guse's is not built"
+	selftest
+	ktap_result "$(selftest_ok; echo $?)" \
+		"gpio-sim.sh passes against the in-tree gpio-sim ($(checks) checks)" \
+		"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
+	modprobe -r gpio-sim 2>/dev/null
+	ktap_skip "unload refused while live" "not guse's module on $krel"
+	ktap_skip "unload once the devices are gone" "not guse's module on $krel"
+	ktap_finish
+fi
+
+# A module tree as an installation leaves it (updates/ and depmod's index),
+# holding our modules and configfs, which gpio-sim.ko needs.
+root=$work/root
+mdir=$root/lib/modules/$krel
+mkdir -p "$mdir/updates"
+cp "$mods"/guse.ko "$mods"/gpio-guse.ko "$mods"/gpio-sim.ko "$mdir/updates/"
+cfs=$(modinfo -n configfs 2>/dev/null)
+files=("$mdir"/updates/*.ko)
+if [ -n "$cfs" ] && [ -f "$cfs" ]; then
+	mkdir -p "$mdir/kernel"
+	cp "$cfs" "$mdir/kernel/"
+	files+=("$mdir/kernel/$(basename "$cfs")")
+fi
+depmod -b "$root" "$krel" "${files[@]}" 2>"$work/depmod.err"
+# in: the script itself, in our mount namespace with that tree
+run_ns() { unshare -m sh -c 'mount --bind "$1" /lib/modules && shift && exec "$@"' _ "$root/lib/modules" "$@"; }
+
+rmmod gpio_sim 2>/dev/null
+run_ns modprobe gpio-sim 2>"$work/modprobe.err"
+ktap_ok "modprobe gpio-sim loads guse's module" \
+	bash -c 'grep -qw "^gpio_sim" /proc/modules && modinfo -F description "$1" | grep -q guse' _ "$mods/gpio-sim.ko"
+
+# the selftest loads the module itself (modprobe): in our namespace
+run_ns sh -c "cd '$work/st' && sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1
+ktap_result "$(selftest_ok; echo $?)" \
+	"gpio-sim.sh passes against guse's gpio-sim ($(checks) checks)" \
+	"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
+
+cfs_dir=/sys/kernel/config/gpio-sim/unload
+mkdir -p "$cfs_dir/bank0" && echo 1 >"$cfs_dir/live"
+ktap_ok "unload refused while live" bash -c '! rmmod gpio_sim 2>/dev/null'
+echo 0 >"$cfs_dir/live"
+rmdir "$cfs_dir/bank0" "$cfs_dir"
+ktap_ok "unload once the devices are gone" rmmod gpio_sim
+
+ktap_finish
