@@ -140,6 +140,12 @@ static int fresh_created(struct __test_metadata *_metadata,
 	for (burst = fz_below(&f->rng, 16); burst; burst--)
 		if (!fz_step(f))
 			return -1;
+	/* the device side's lines are as the oracle believes */
+	if (f->created_lines <= 130 &&
+	    fz_check_lines(ready.chip_name, f->created_lines, f->conn.invalid,
+			   f->conn.claimed, f->is_output, f->conn.host,
+			   f->failure, sizeof(f->failure)))
+		return -1;
 	close(f->fd);
 	ASSERT_TRUE(fz_chip_gone(&ready, 5000)) {
 		TH_LOG("%s is still there after its server closed the file",
@@ -157,7 +163,7 @@ TEST_F_TIMEOUT(fuzz, fresh, 60)
 	int64_t start = now_ms(), end = start + cfg.seconds * 200;
 	unsigned long msgs = cfg.messages / 5, chips = 0;
 	struct fz_fuzzer f;
-	char extra[64];
+	char extra[128];
 	int fd = raw_open();
 
 	ASSERT_LE(0, fd);
@@ -174,7 +180,8 @@ TEST_F_TIMEOUT(fuzz, fresh, 60)
 			chips++;
 		}
 	}
-	snprintf(extra, sizeof(extra), ", %lu chips created", chips);
+	snprintf(extra, sizeof(extra), ", %lu chips created, %lu LINE_DIRECTION, CLAIM and UNCLAIM taken",
+		 chips, f.device_ok);
 	report_rate("fresh", &f, start, extra);
 	close(f.fd);
 	fz_fuzzer_free(&f);
@@ -183,16 +190,47 @@ TEST_F_TIMEOUT(fuzz, fresh, 60)
 /* Consumers may see these from a server that answered with them. */
 static const int live_allowed[] = { ETIMEDOUT, EIO, EPROTO };
 
+/*
+ * The line state of the live chip, or NULL for a chip without: some lines
+ * invalid, some hogs, some outputs and inputs held high, and at least
+ * LIVE_USERS * FZ_USER_LINES lines for the consumers.
+ */
+static const uint32_t *live_line_state(struct fz_rng *r, unsigned int ngpio,
+				       uint32_t *flags)
+{
+	static const uint32_t some[] = {
+		GUSE_LINE_INIT_F_INVALID, GUSE_LINE_INIT_F_HOG,
+		GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_OUTPUT |
+			GUSE_LINE_INIT_F_VALUE,
+		GUSE_LINE_INIT_F_OUTPUT, GUSE_LINE_INIT_F_OUTPUT |
+			GUSE_LINE_INIT_F_VALUE, GUSE_LINE_INIT_F_VALUE,
+	};
+	unsigned int i, taken = 0;
+
+	if (fz_chance(r, 300))
+		return NULL;
+	for (i = 0; i < ngpio; i++) {
+		flags[i] = fz_chance(r, 700) ? 0 : some[fz_below(r, 6)];
+		/* invalid lines and hogs are no consumer's */
+		if (flags[i] & (GUSE_LINE_INIT_F_INVALID | GUSE_LINE_INIT_F_HOG) &&
+		    ++taken > ngpio - LIVE_USERS * FZ_USER_LINES)
+			flags[i] = 0;
+	}
+	return flags;
+}
+
 /* The chip's lines the consumers use: LIVE_USERS * FZ_USER_LINES of them. */
 static void pick_lines(struct fz_rng *r, unsigned int ngpio,
-		       unsigned int *lines)
+		       const uint32_t *line_flags, unsigned int *lines)
 {
-	unsigned int all[GUSE_LINES_MAX], i, j, t;
+	unsigned int all[GUSE_LINES_MAX], i, j, t, n = 0;
 
 	for (i = 0; i < ngpio; i++)
-		all[i] = i;
+		if (!line_flags || !(line_flags[i] & (GUSE_LINE_INIT_F_INVALID |
+						      GUSE_LINE_INIT_F_HOG)))
+			all[n++] = i;
 	for (i = 0; i < LIVE_USERS * FZ_USER_LINES; i++) {
-		j = i + fz_below(r, ngpio - i);
+		j = i + fz_below(r, n - i);
 		t = all[i];
 		all[i] = all[j];
 		all[j] = t;
@@ -272,7 +310,9 @@ static void live_loop(struct fz_fuzzer *f, struct fz_server *s,
 TEST_F_TIMEOUT(fuzz, live, 60)
 {
 	static const unsigned int sizes[] = { 16, 64, 70, 130 };
-	unsigned int lines[LIVE_USERS * FZ_USER_LINES], ngpio;
+	unsigned int lines[LIVE_USERS * FZ_USER_LINES], ngpio, i;
+	uint32_t line_flags[GUSE_LINES_MAX];
+	const uint32_t *init;
 	/* on the heap: an ASSERT leaves the threads running until exit */
 	struct fz_consumers *g = calloc(1, sizeof(*g));
 	struct fz_server *srv = calloc(1, sizeof(*srv));
@@ -295,17 +335,21 @@ TEST_F_TIMEOUT(fuzz, live, 60)
 		flags |= GUSE_CREATE_F_GET_INPUTS;
 	if (fz_chance(&r, 500))
 		flags |= GUSE_CREATE_F_LINE_NAMES;
-	ksft_print_msg("live: %u lines, features %#x, timeout %u ms\n", ngpio,
-		       flags, LIVE_TIMEOUT_MS);
-	pick_lines(&r, ngpio, lines);
+	init = live_line_state(&r, ngpio, line_flags);
+	ksft_print_msg("live: %u lines, features %#x%s, timeout %u ms\n", ngpio,
+		       flags, init ? " and line state" : "", LIVE_TIMEOUT_MS);
+	pick_lines(&r, ngpio, init, lines);
 
-	ASSERT_EQ(0, fz_server_start(srv, "guse-fuzz", ngpio, flags,
+	ASSERT_EQ(0, fz_server_start(srv, "guse-fuzz", ngpio, flags, init,
 				     LIVE_TIMEOUT_MS, cfg.seed));
 	ready = srv->ready;
 	ASSERT_EQ(0, fz_consumers_start(g, ready.chip_name, ngpio, lines,
 					LIVE_USERS, cfg.seed, live_allowed, 3));
 	ASSERT_EQ(0, fz_fuzzer_init(&f, srv->fd, srv, self->max_lines,
 				    cfg.seed, "live"));
+	/* the oracle allows EBUSY for what consumers may hold */
+	for (i = 0; i < LIVE_USERS * FZ_USER_LINES; i++)
+		f.conn.host[lines[i] / 64] |= 1ULL << (lines[i] % 64);
 	live_loop(&f, srv, g, why, sizeof(why));
 	EXPECT_STREQ("", why);
 	if (fz_consumers_stop(g, STUCK_MS + 10000, why, sizeof(why)))
@@ -320,6 +364,17 @@ TEST_F_TIMEOUT(fuzz, live, 60)
 		TH_LOG("%s", fz_consumers_failure(g));
 	}
 
+	ksft_print_msg("live: %lu LINE_DIRECTION, CLAIM and UNCLAIM taken\n",
+		       f.device_ok);
+	/* the consumers are gone: every line is as the oracle believes */
+	ASSERT_EQ(0, fz_check_lines(ready.chip_name, ngpio, f.conn.invalid,
+				    f.conn.claimed, f.is_output, f.conn.host,
+				    why, sizeof(why))) {
+		TH_LOG("after fuzzing: %s", why);
+	}
+	ASSERT_EQ(0, fz_fuzzer_unclaim_all(&f)) {
+		TH_LOG("%s", f.failure);
+	}
 	fz_server_set_clean(srv);
 	ASSERT_EQ(0, fz_check_chip(srv, lines[0], lines[1], why, sizeof(why))) {
 		TH_LOG("the chip does not work after fuzzing: %s", why);
@@ -421,7 +476,8 @@ TEST_F_TIMEOUT(fuzz, failslab_requests, 60)
 	ASSERT_EQ(0, fz_server_start(srv, "guse-fuzz-inject", 8,
 				     GUSE_CREATE_F_REQUEST |
 				     GUSE_CREATE_F_SET_CONFIG |
-				     GUSE_CREATE_F_IRQ_CONFIG, 5000, cfg.seed));
+				     GUSE_CREATE_F_IRQ_CONFIG, NULL, 5000,
+				     cfg.seed));
 	ready = srv->ready;
 	fz_server_set_clean(srv);
 	fd = fz_fail_nth_open();

@@ -213,14 +213,43 @@ TEST_F_TIMEOUT(fresh, reply_einval, TIMEOUT_S)
 					NULL, 0));
 }
 
+/* The 1.1 notifications, well-formed, are refused before CREATE too. */
+TEST_F_TIMEOUT(fresh, device_notifications_einval, TIMEOUT_S)
+{
+	struct guse_ready ready;
+
+	EXPECT_EQ(-EINVAL, raw_line_direction(self->fd, 0,
+					      GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_EQ(-EINVAL, raw_claim(self->fd, 0, "early"));
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->fd, 0));
+	/* and leave the file fresh */
+	ASSERT_EQ(0, raw_create_chip(self->fd, "after-early", 4, 0, 0, &ready));
+	EXPECT_EQ(0, raw_claim(self->fd, 0, "late"));
+}
+
 /* ---- CREATE messages the kernel must refuse ---------------------------- */
 
-enum { NAMES_NONE, NAMES_TRUNCATED, NAMES_UNTERMINATED };
+enum { NAMES_NONE, NAMES_TRUNCATED, NAMES_UNTERMINATED, NAMES_VALID };
+
+/*
+ * The line state of a 4-line CREATE (1.1): INIT_VALID is line 0 an output,
+ * line 1 a hog, line 2 invalid, line 3 an input held high; the others
+ * break one thing of it.
+ */
+enum {
+	INIT_NONE, INIT_VALID, INIT_UNKNOWN_FLAG, INIT_RESERVED,
+	INIT_INVALID_AND_OUTPUT, INIT_INVALID_AND_VALUE, INIT_INVALID_AND_HOG,
+	INIT_HOG_LABEL_MISSING, INIT_HOG_LABEL_EXTRA, INIT_HOG_LABEL_EMPTY,
+	INIT_HOG_LABEL_UNTERMINATED, INIT_TRUNCATED, INIT_NOTHING,
+};
+
+#define BAD_INIT_SIZE	(4 * sizeof(struct guse_line_init) + 2 * GUSE_NAME_SIZE)
 
 FIXTURE(bad_create) {
 	int fd;
 	struct raw_create a;
 	char names[4 * GUSE_NAME_SIZE];
+	uint8_t init[BAD_INIT_SIZE];
 };
 
 FIXTURE_VARIANT(bad_create) {
@@ -229,6 +258,7 @@ FIXTURE_VARIANT(bad_create) {
 	uint32_t version, num_lines, timeout_ms, flags, reserved0;
 	const char *label;
 	int names;
+	int init;
 };
 
 FIXTURE_VARIANT_ADD(bad_create, another_major_version) {
@@ -263,6 +293,117 @@ FIXTURE_VARIANT_ADD(bad_create, unterminated_line_name) {
 	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_NAMES,
 	.names = NAMES_UNTERMINATED,
 };
+/* a 1.0 server cannot mean the flags 1.1 added */
+FIXTURE_VARIANT_ADD(bad_create, line_init_from_a_1_0_server) {
+	.errnum = EINVAL, .version = GUSE_VERSION_MAJOR << 16,
+	.flags = GUSE_CREATE_F_LINE_INIT, .init = INIT_VALID,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_unknown_flag) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_UNKNOWN_FLAG,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_nonzero_reserved) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_RESERVED,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_invalid_and_output) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_INVALID_AND_OUTPUT,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_invalid_and_value) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_INVALID_AND_VALUE,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_invalid_and_hog) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_INVALID_AND_HOG,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_hog_label_missing) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_HOG_LABEL_MISSING,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_hog_label_extra) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_HOG_LABEL_EXTRA,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_hog_label_empty) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_HOG_LABEL_EMPTY,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_hog_label_unterminated) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_HOG_LABEL_UNTERMINATED,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_truncated) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_TRUNCATED,
+};
+FIXTURE_VARIANT_ADD(bad_create, line_init_missing) {
+	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_NOTHING,
+};
+/* line state without the flag is 40 bytes too many */
+FIXTURE_VARIANT_ADD(bad_create, line_init_without_the_flag) {
+	.errnum = EINVAL, .init = INIT_VALID,
+};
+/* the names come first: line state alone does not stand for them */
+FIXTURE_VARIANT_ADD(bad_create, line_init_without_announced_names) {
+	.errnum = EINVAL,
+	.flags = GUSE_CREATE_F_LINE_NAMES | GUSE_CREATE_F_LINE_INIT,
+	.init = INIT_VALID,
+};
+
+/* The line state of @kind into @buf; returns its length. */
+static size_t bad_line_init(int kind, uint8_t *buf)
+{
+	uint32_t flags[4] = {
+		GUSE_LINE_INIT_F_OUTPUT, GUSE_LINE_INIT_F_HOG,
+		GUSE_LINE_INIT_F_INVALID, GUSE_LINE_INIT_F_VALUE,
+	};
+	static const char *const labels[4] = { NULL, "hog", NULL, NULL };
+	struct guse_line_init *init = (void *)buf;
+	char *label = (char *)(init + 4);
+	size_t len;
+
+	if (kind == INIT_NONE || kind == INIT_NOTHING)
+		return 0;
+	if (kind == INIT_INVALID_AND_OUTPUT)
+		flags[2] |= GUSE_LINE_INIT_F_OUTPUT;
+	else if (kind == INIT_INVALID_AND_VALUE)
+		flags[2] |= GUSE_LINE_INIT_F_VALUE;
+	else if (kind == INIT_INVALID_AND_HOG)
+		flags[2] |= GUSE_LINE_INIT_F_HOG;	/* with a label for it */
+	len = raw_line_init(buf, BAD_INIT_SIZE, 4, flags, labels);
+	switch (kind) {
+	case INIT_INVALID_AND_HOG:
+		memcpy(label + GUSE_NAME_SIZE, "hog2", 5);
+		break;
+	case INIT_UNKNOWN_FLAG:
+		init[3].flags |= GUSE_LINE_INIT_F_ALL + 1;
+		break;
+	case INIT_RESERVED:
+		init[0].reserved = 1;
+		break;
+	case INIT_HOG_LABEL_MISSING:
+		len -= GUSE_NAME_SIZE;
+		break;
+	case INIT_HOG_LABEL_EXTRA:
+		memcpy(label + GUSE_NAME_SIZE, "more", 5);
+		len += GUSE_NAME_SIZE;
+		break;
+	case INIT_HOG_LABEL_EMPTY:
+		memset(label, 0, GUSE_NAME_SIZE);
+		break;
+	case INIT_HOG_LABEL_UNTERMINATED:
+		memset(label, 'h', GUSE_NAME_SIZE);
+		break;
+	case INIT_TRUNCATED:	/* three lines' state and the label */
+		memmove(init + 3, label, GUSE_NAME_SIZE);
+		len -= sizeof(*init);
+		break;
+	}
+	return len;
+}
 
 /* A valid 4-line CREATE, with the one thing the variant breaks. */
 FIXTURE_SETUP(bad_create)
@@ -285,6 +426,8 @@ FIXTURE_SETUP(bad_create)
 		a->names = self->names;
 		a->names_len = sizeof(self->names);
 	}
+	a->init_len = bad_line_init(variant->init, self->init);
+	a->init = self->init;
 	self->fd = raw_open();
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/guse: %s", strerror(errno));
 }
@@ -310,6 +453,32 @@ TEST_F_TIMEOUT(bad_create, file_stays_usable, TIMEOUT_S)
 		ASSERT_EQ(-variant->errnum, raw_send_create(self->fd, &self->a));
 	ASSERT_EQ(0, raw_create_chip(self->fd, "after-bad", 4, 0, 0, &ready));
 	EXPECT_TRUE(chardev_exists(ready.chip_name));
+}
+
+/*
+ * The line state the bad_create variants break is itself valid: with the
+ * names (which come first), and without them.
+ */
+TEST_F_TIMEOUT(fresh, create_with_line_init, TIMEOUT_S)
+{
+	char names[4 * GUSE_NAME_SIZE] = "n0";
+	uint8_t init[BAD_INIT_SIZE];
+	struct raw_create a = {
+		.label = "init", .num_lines = 4,
+		.flags = GUSE_CREATE_F_LINE_NAMES | GUSE_CREATE_F_LINE_INIT,
+		.names = names, .names_len = sizeof(names), .init = init,
+	};
+	struct guse_ready ready;
+	int fd;
+
+	a.init_len = bad_line_init(INIT_VALID, init);
+	ASSERT_EQ(0, raw_create_chip_with(self->fd, &a, &ready));
+	fd = raw_open();
+	ASSERT_LE(0, fd);
+	a.flags = GUSE_CREATE_F_LINE_INIT;
+	a.names_len = 0;
+	EXPECT_EQ(0, raw_create_chip_with(fd, &a, &ready));
+	close(fd);
 }
 
 /* ---- a live 70-line chip ------------------------------------------------ */
@@ -578,6 +747,764 @@ TEST_F_TIMEOUT(dying, waiting_consumer_enodev_at_once, TIMEOUT_S)
 TEST_F_TIMEOUT(dying, chip_removed, TIMEOUT_S)
 {
 	EXPECT_FALSE(chardev_exists(self->ready.chip_name));
+}
+
+/* ---- protocol 1.1: the device side -------------------------------------- */
+
+/* What GPIO_V2_GET_LINEINFO says about a line, through libgpiod. */
+struct info {
+	bool used, output;
+	char consumer[GUSE_NAME_SIZE], name[GUSE_NAME_SIZE];
+};
+
+static int line_info(struct gpiod_chip *chip, unsigned int line,
+		     struct info *out)
+{
+	struct gpiod_line_info *li = gpiod_chip_get_line_info(chip, line);
+	const char *s;
+
+	memset(out, 0, sizeof(*out));
+	if (!li)
+		return -errno;
+	out->used = gpiod_line_info_is_used(li);
+	out->output = gpiod_line_info_get_direction(li) ==
+		      GPIOD_LINE_DIRECTION_OUTPUT;
+	s = gpiod_line_info_get_consumer(li);
+	if (s)
+		snprintf(out->consumer, sizeof(out->consumer), "%s", s);
+	s = gpiod_line_info_get_name(li);
+	if (s)
+		snprintf(out->name, sizeof(out->name), "%s", s);
+	gpiod_line_info_free(li);
+	return 0;
+}
+
+/*
+ * The line info of @line is: used by @consumer (NULL: not used), @output.
+ * A macro, so that a failure names the caller's line.
+ */
+#define EXPECT_LINE(chip_, line_, label_, output_) do {			\
+	struct info i_;							\
+	const char *c_ = (label_);					\
+	unsigned int l_ = (line_);					\
+									\
+	ASSERT_EQ(0, line_info((chip_), l_, &i_));			\
+	EXPECT_EQ(c_ != NULL, i_.used) TH_LOG("line %u", l_);		\
+	if (c_)								\
+		EXPECT_STREQ(c_, i_.consumer);				\
+	EXPECT_EQ((output_), i_.output) TH_LOG("line %u", l_);		\
+} while (0)
+
+/* Reads one line through libgpiod: 0 or 1, or -1 with errno. */
+static int get_value(struct gpiod_line_request *req, unsigned int line)
+{
+	enum gpiod_line_value v = gpiod_line_request_get_value(req, line);
+
+	return v == GPIOD_LINE_VALUE_ERROR ? -1 : v == GPIOD_LINE_VALUE_ACTIVE;
+}
+
+#define DEV_LINES	70
+enum {
+	L_INVALID = 10,		/* left out of the valid mask */
+	L_HOG_IN = 11,		/* a hog, input */
+	L_HOG_OUT = 12,		/* a hog, output driving high */
+	L_OUT_LOW = 13,		/* outputs */
+	L_OUT_HIGH = 14,
+	L_IN_HIGH = 15,		/* an input the kernel holds high */
+	L_IN_LOW = 16,
+	L_FREE = 20,		/* plain inputs */
+	L_FREE2 = 21,
+	L_LAST = DEV_LINES - 1,
+};
+
+/*
+ * A 70-line chip of a 1.1 server (GUSE_CREATE_F_REQUEST, line names and
+ * line state), served by a thread, and a libgpiod consumer in this
+ * process: @chip, and @req while it holds a line.
+ */
+FIXTURE(device) {
+	struct raw_server srv;
+	bool started;
+	struct gpiod_chip *chip;
+	struct gpiod_line_request *req;
+	char names[DEV_LINES * GUSE_NAME_SIZE];
+	uint8_t init[DEV_LINES * (sizeof(struct guse_line_init) +
+				  GUSE_NAME_SIZE)];
+};
+
+FIXTURE_SETUP(device)
+{
+	static const char *labels[DEV_LINES] = {
+		[L_HOG_IN] = "hog-in", [L_HOG_OUT] = "hog-out",
+	};
+	uint32_t flags[DEV_LINES] = {
+		[L_INVALID] = GUSE_LINE_INIT_F_INVALID,
+		[L_HOG_IN] = GUSE_LINE_INIT_F_HOG,
+		[L_HOG_OUT] = GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_OUTPUT |
+			      GUSE_LINE_INIT_F_VALUE,
+		[L_OUT_LOW] = GUSE_LINE_INIT_F_OUTPUT,
+		[L_OUT_HIGH] = GUSE_LINE_INIT_F_OUTPUT | GUSE_LINE_INIT_F_VALUE,
+		[L_IN_HIGH] = GUSE_LINE_INIT_F_VALUE,
+	};
+	struct raw_create a = {
+		.label = "device", .num_lines = DEV_LINES,
+		.flags = GUSE_CREATE_F_REQUEST | GUSE_CREATE_F_LINE_NAMES |
+			 GUSE_CREATE_F_LINE_INIT,
+		.names = self->names, .names_len = sizeof(self->names),
+		.init = self->init,
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < DEV_LINES; i++)
+		snprintf(self->names + i * GUSE_NAME_SIZE, GUSE_NAME_SIZE,
+			 "line%u", i);
+	a.init_len = raw_line_init(self->init, sizeof(self->init), DEV_LINES,
+				   flags, labels);
+	ASSERT_NE(0U, a.init_len);
+	ret = raw_server_start_with(&self->srv, &a);
+	ASSERT_EQ(0, ret) TH_LOG("create: %s", strerror(-ret));
+	self->started = true;
+	/* the server's own view of its outputs */
+	raw_server_preset(&self->srv, L_HOG_OUT, true, true);
+	raw_server_preset(&self->srv, L_OUT_LOW, true, false);
+	raw_server_preset(&self->srv, L_OUT_HIGH, true, true);
+	self->chip = user_chip_open(self->srv.ready.chip_name);
+	ASSERT_NE(NULL, self->chip) TH_LOG("open: %m");
+}
+
+FIXTURE_TEARDOWN(device)
+{
+	if (self->req)
+		gpiod_line_request_release(self->req);
+	if (self->chip)
+		gpiod_chip_close(self->chip);
+	if (self->started)
+		raw_server_stop(&self->srv, true);
+}
+
+/* The consumer requests @line as an input (with @edge); 0 or errno. */
+static int hold(FIXTURE_DATA(device) *self, unsigned int line,
+		enum gpiod_line_edge edge)
+{
+	struct user_req r = {
+		.first = line, .num = 1, .direction = GPIOD_LINE_DIRECTION_INPUT,
+		.edge = edge, .consumer = CONSUMER,
+	};
+
+	if (self->req)
+		gpiod_line_request_release(self->req);
+	self->req = user_request(self->chip, &r);
+	return self->req ? 0 : errno;
+}
+
+static void release(FIXTURE_DATA(device) *self)
+{
+	if (self->req)
+		gpiod_line_request_release(self->req);
+	self->req = NULL;
+}
+
+/* A request of @line that is released at once: 0 or errno. */
+static int try_request(FIXTURE_DATA(device) *self, unsigned int line)
+{
+	int ret = hold(self, line, 0);
+
+	release(self);
+	return ret;
+}
+
+/* A payload of @len bytes of the 16-byte @d (zero-padded). */
+static int send_direction(int fd, const struct guse_device_direction *d,
+			  size_t len)
+{
+	uint8_t buf[64] = { 0 };
+
+	memcpy(buf, d, len < sizeof(*d) ? len : sizeof(*d));
+	return raw_send_msg(fd, GUSE_OP_LINE_DIRECTION, 0, 0, buf, len);
+}
+
+TEST_F_TIMEOUT(device, ready_reports_1_1, TIMEOUT_S)
+{
+	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 1),
+		  self->srv.ready.version);
+	EXPECT_EQ((uint32_t)DEV_LINES, self->srv.ready.num_lines);
+}
+
+/* ---- line state at creation ---- */
+
+TEST_F_TIMEOUT(device, names_and_line_state_together, TIMEOUT_S)
+{
+	struct info i;
+
+	ASSERT_EQ(0, line_info(self->chip, 3, &i));
+	EXPECT_STREQ("line3", i.name);
+	ASSERT_EQ(0, line_info(self->chip, L_OUT_HIGH, &i));
+	EXPECT_STREQ("line14", i.name);
+	EXPECT_TRUE(i.output);
+	ASSERT_EQ(0, line_info(self->chip, L_LAST, &i));
+	EXPECT_STREQ("line69", i.name);
+}
+
+TEST_F_TIMEOUT(device, initial_outputs_in_line_info, TIMEOUT_S)
+{
+	EXPECT_LINE(self->chip, L_OUT_LOW, NULL, true);
+	EXPECT_LINE(self->chip, L_OUT_HIGH, NULL, true);
+	EXPECT_LINE(self->chip, L_IN_HIGH, NULL, false);
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	EXPECT_LINE(self->chip, 0, NULL, false);
+}
+
+/* Without GET_INPUTS the kernel answers input reads with its own levels. */
+TEST_F_TIMEOUT(device, initial_input_level_read, TIMEOUT_S)
+{
+	static const unsigned int lines[] = { L_IN_HIGH, L_IN_LOW };
+	struct user_req r = {
+		.offsets = lines, .num = 2,
+		.direction = GPIOD_LINE_DIRECTION_INPUT, .consumer = CONSUMER,
+	};
+	struct raw_seen seen;
+
+	self->req = user_request(self->chip, &r);
+	ASSERT_NE(NULL, self->req) TH_LOG("request: %m");
+	EXPECT_EQ(1, get_value(self->req, L_IN_HIGH));
+	EXPECT_EQ(0, get_value(self->req, L_IN_LOW));
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(0U, seen.get_values);
+}
+
+TEST_F_TIMEOUT(device, hogs_used_from_the_start, TIMEOUT_S)
+{
+	struct raw_seen seen;
+
+	EXPECT_LINE(self->chip, L_HOG_IN, "hog-in", false);
+	EXPECT_LINE(self->chip, L_HOG_OUT, "hog-out", true);
+	EXPECT_EQ(EBUSY, try_request(self, L_HOG_IN));
+	EXPECT_EQ(EBUSY, try_request(self, L_HOG_OUT));
+	/* the device holds them: the server was never asked */
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(0U, seen.requests);
+	/* UNCLAIM gives a hog back */
+	ASSERT_EQ(0, raw_unclaim(self->srv.fd, L_HOG_IN));
+	EXPECT_LINE(self->chip, L_HOG_IN, NULL, false);
+	EXPECT_EQ(0, try_request(self, L_HOG_IN));
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->srv.fd, L_HOG_IN));
+	EXPECT_LINE(self->chip, L_HOG_OUT, "hog-out", true);
+}
+
+TEST_F_TIMEOUT(device, invalid_line_used_and_refused, TIMEOUT_S)
+{
+	struct info i;
+
+	ASSERT_EQ(0, line_info(self->chip, L_INVALID, &i));
+	EXPECT_TRUE(i.used);
+	EXPECT_EQ(EINVAL, try_request(self, L_INVALID));
+	/* its neighbours are ordinary lines */
+	EXPECT_EQ(0, try_request(self, L_INVALID - 1));
+	EXPECT_LINE(self->chip, L_INVALID - 1, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, set_inputs_of_invalid_line_einval, TIMEOUT_S)
+{
+	uint64_t mask[2] = { 1ULL << L_INVALID | 1ULL << L_IN_LOW };
+	uint64_t values[2] = { 1ULL << L_IN_LOW };
+
+	EXPECT_EQ(-EINVAL, raw_set_inputs(self->srv.fd, DEV_LINES, mask,
+					  values));
+	/* nothing changed; without the invalid line it is taken */
+	ASSERT_EQ(0, hold(self, L_IN_LOW, 0));
+	EXPECT_EQ(0, get_value(self->req, L_IN_LOW));
+	mask[0] = 1ULL << L_IN_LOW;
+	ASSERT_EQ(0, raw_set_inputs(self->srv.fd, DEV_LINES, mask, values));
+	EXPECT_EQ(1, get_value(self->req, L_IN_LOW));
+}
+
+/* ---- LINE_DIRECTION ---- */
+
+TEST_F_TIMEOUT(device, line_direction_in_line_info, TIMEOUT_S)
+{
+	struct raw_seen seen;
+
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_FREE,
+					       GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_LINE(self->chip, L_FREE, NULL, true);
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_OUT_LOW,
+					       GUSE_DIRECTION_INPUT, 0));
+	EXPECT_LINE(self->chip, L_OUT_LOW, NULL, false);
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_FREE,
+					       GUSE_DIRECTION_INPUT, 0));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	/* the server told the kernel: the kernel tells it nothing */
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(0U, seen.requests + seen.frees + seen.others);
+}
+
+TEST_F_TIMEOUT(device, line_direction_input_level_read, TIMEOUT_S)
+{
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_FREE,
+					       GUSE_DIRECTION_INPUT, 1));
+	ASSERT_EQ(0, hold(self, L_FREE, 0));
+	EXPECT_EQ(1, get_value(self->req, L_FREE));
+	release(self);
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_IN_HIGH,
+					       GUSE_DIRECTION_INPUT, 0));
+	ASSERT_EQ(0, hold(self, L_IN_HIGH, 0));
+	EXPECT_EQ(0, get_value(self->req, L_IN_HIGH));
+}
+
+TEST_F_TIMEOUT(device, line_direction_of_claimed_line, TIMEOUT_S)
+{
+	ASSERT_EQ(0, raw_claim(self->srv.fd, L_FREE, "dev"));
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_FREE,
+					       GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_LINE(self->chip, L_FREE, "dev", true);
+	ASSERT_EQ(0, raw_server_line_direction(&self->srv, L_HOG_OUT,
+					       GUSE_DIRECTION_INPUT, 1));
+	EXPECT_LINE(self->chip, L_HOG_OUT, "hog-out", false);
+}
+
+TEST_F_TIMEOUT(device, line_direction_line_out_of_range, TIMEOUT_S)
+{
+	int fd = self->srv.fd;
+
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, DEV_LINES,
+					      GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, GUSE_LINES_MAX,
+					      GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, 0xffffffff,
+					      GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, DEV_LINES + 64,
+					      GUSE_DIRECTION_INPUT, 0));
+	/* the last line is in range */
+	EXPECT_LINE(self->chip, L_LAST, NULL, false);
+	EXPECT_EQ(0, raw_line_direction(fd, L_LAST, GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_LINE(self->chip, L_LAST, NULL, true);
+}
+
+TEST_F_TIMEOUT(device, line_direction_invalid_line_einval, TIMEOUT_S)
+{
+	int fd = self->srv.fd;
+
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, L_INVALID,
+					      GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, L_INVALID,
+					      GUSE_DIRECTION_INPUT, 0));
+	EXPECT_LINE(self->chip, L_INVALID, "", false);
+	EXPECT_EQ(EINVAL, try_request(self, L_INVALID));
+}
+
+TEST_F_TIMEOUT(device, line_direction_bad_direction_einval, TIMEOUT_S)
+{
+	static const uint32_t dirs[] = { 2, 3, 0x100, 0xffffffff };
+	struct guse_device_direction d = { .line = L_FREE };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		d.direction = dirs[i];
+		EXPECT_EQ(-EINVAL, send_direction(self->srv.fd, &d, sizeof(d)))
+			TH_LOG("direction %#x", dirs[i]);
+	}
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	d.direction = GUSE_DIRECTION_OUTPUT;
+	EXPECT_EQ(0, send_direction(self->srv.fd, &d, sizeof(d)));
+	EXPECT_LINE(self->chip, L_FREE, NULL, true);
+}
+
+TEST_F_TIMEOUT(device, line_direction_bad_value_einval, TIMEOUT_S)
+{
+	int fd = self->srv.fd;
+
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, L_FREE,
+					      GUSE_DIRECTION_OUTPUT, 2));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, L_FREE,
+					      GUSE_DIRECTION_OUTPUT, 0xffffffff));
+	EXPECT_EQ(-EINVAL, raw_line_direction(fd, L_FREE,
+					      GUSE_DIRECTION_INPUT, 2));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	/* nor was the input level taken */
+	ASSERT_EQ(0, hold(self, L_FREE, 0));
+	EXPECT_EQ(0, get_value(self->req, L_FREE));
+}
+
+TEST_F_TIMEOUT(device, line_direction_nonzero_reserved_einval, TIMEOUT_S)
+{
+	struct guse_device_direction d = {
+		.line = L_FREE, .direction = GUSE_DIRECTION_OUTPUT,
+		.reserved = 1,
+	};
+
+	EXPECT_EQ(-EINVAL, send_direction(self->srv.fd, &d, sizeof(d)));
+	d.reserved = 0x80000000;
+	EXPECT_EQ(-EINVAL, send_direction(self->srv.fd, &d, sizeof(d)));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, line_direction_wrong_size_einval, TIMEOUT_S)
+{
+	static const size_t sizes[] = { 0, 4, 8, 12, 15, 17, 20, 32 };
+	struct guse_device_direction d = {
+		.line = L_FREE, .direction = GUSE_DIRECTION_OUTPUT,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		EXPECT_EQ(-EINVAL, send_direction(self->srv.fd, &d, sizes[i]))
+			TH_LOG("%zu bytes", sizes[i]);
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, line_direction_requested_line_ebusy, TIMEOUT_S)
+{
+	ASSERT_EQ(0, hold(self, L_FREE, 0));
+	EXPECT_EQ(-EBUSY, raw_server_line_direction(&self->srv, L_FREE,
+						    GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_EQ(-EBUSY, raw_server_line_direction(&self->srv, L_FREE,
+						    GUSE_DIRECTION_INPUT, 1));
+	/* the consumer keeps its line as it was */
+	EXPECT_LINE(self->chip, L_FREE, CONSUMER, false);
+	EXPECT_EQ(0, get_value(self->req, L_FREE));
+	release(self);
+	EXPECT_EQ(0, raw_server_line_direction(&self->srv, L_FREE,
+					       GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_LINE(self->chip, L_FREE, NULL, true);
+}
+
+/* A line with edge detection is requested and an interrupt. */
+TEST_F_TIMEOUT(device, line_direction_edge_line_ebusy, TIMEOUT_S)
+{
+	ASSERT_EQ(0, hold(self, L_FREE, GPIOD_LINE_EDGE_BOTH));
+	EXPECT_EQ(-EBUSY, raw_server_line_direction(&self->srv, L_FREE,
+						    GUSE_DIRECTION_OUTPUT, 0));
+	EXPECT_LINE(self->chip, L_FREE, CONSUMER, false);
+}
+
+/* ---- CLAIM and UNCLAIM ---- */
+
+/* A payload of @len bytes of the 40-byte @lc (zero-padded). */
+static int send_claim(int fd, const struct guse_line_consumer *lc, size_t len)
+{
+	uint8_t buf[64] = { 0 };
+
+	memcpy(buf, lc, len < sizeof(*lc) ? len : sizeof(*lc));
+	return raw_send_msg(fd, GUSE_OP_CLAIM, 0, 0, buf, len);
+}
+
+TEST_F_TIMEOUT(device, claim_used_and_refuses_requests, TIMEOUT_S)
+{
+	struct raw_seen seen;
+
+	ASSERT_EQ(0, raw_claim(self->srv.fd, L_FREE, "modem"));
+	EXPECT_LINE(self->chip, L_FREE, "modem", false);
+	EXPECT_EQ(EBUSY, try_request(self, L_FREE));
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(0U, seen.requests + seen.frees + seen.others);
+	ASSERT_EQ(0, raw_unclaim(self->srv.fd, L_FREE));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(0U, seen.requests + seen.frees + seen.others);
+	EXPECT_EQ(0, try_request(self, L_FREE));
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(1U, seen.requests);
+}
+
+/* A claim keeps the line's direction (GPIOD_ASIS). */
+TEST_F_TIMEOUT(device, claim_keeps_direction, TIMEOUT_S)
+{
+	ASSERT_EQ(0, raw_claim(self->srv.fd, L_OUT_HIGH, "out"));
+	EXPECT_LINE(self->chip, L_OUT_HIGH, "out", true);
+	ASSERT_EQ(0, raw_unclaim(self->srv.fd, L_OUT_HIGH));
+	EXPECT_LINE(self->chip, L_OUT_HIGH, NULL, true);
+}
+
+TEST_F_TIMEOUT(device, claim_twice_ebusy, TIMEOUT_S)
+{
+	ASSERT_EQ(0, raw_claim(self->srv.fd, L_FREE, "first"));
+	EXPECT_EQ(-EBUSY, raw_claim(self->srv.fd, L_FREE, "second"));
+	EXPECT_LINE(self->chip, L_FREE, "first", false);
+	EXPECT_EQ(-EBUSY, raw_claim(self->srv.fd, L_HOG_IN, "second"));
+	EXPECT_LINE(self->chip, L_HOG_IN, "hog-in", false);
+}
+
+TEST_F_TIMEOUT(device, claim_requested_line_ebusy, TIMEOUT_S)
+{
+	ASSERT_EQ(0, hold(self, L_FREE, 0));
+	EXPECT_EQ(-EBUSY, raw_claim(self->srv.fd, L_FREE, "modem"));
+	EXPECT_LINE(self->chip, L_FREE, CONSUMER, false);
+	/* nor was it claimed behind the consumer's back */
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->srv.fd, L_FREE));
+	EXPECT_LINE(self->chip, L_FREE, CONSUMER, false);
+	ASSERT_EQ(0, hold(self, L_FREE2, GPIOD_LINE_EDGE_RISING));
+	EXPECT_EQ(-EBUSY, raw_claim(self->srv.fd, L_FREE2, "modem"));
+	EXPECT_LINE(self->chip, L_FREE2, CONSUMER, false);
+	release(self);
+	EXPECT_EQ(0, raw_claim(self->srv.fd, L_FREE2, "modem"));
+	EXPECT_LINE(self->chip, L_FREE2, "modem", false);
+}
+
+TEST_F_TIMEOUT(device, claim_line_out_of_range, TIMEOUT_S)
+{
+	int fd = self->srv.fd;
+
+	EXPECT_EQ(-EINVAL, raw_claim(fd, DEV_LINES, "x"));
+	EXPECT_EQ(-EINVAL, raw_claim(fd, GUSE_LINES_MAX, "x"));
+	EXPECT_EQ(-EINVAL, raw_claim(fd, 0xffffffff, "x"));
+	EXPECT_EQ(0, raw_claim(fd, L_LAST, "x"));
+	EXPECT_LINE(self->chip, L_LAST, "x", false);
+}
+
+TEST_F_TIMEOUT(device, claim_invalid_line_einval, TIMEOUT_S)
+{
+	EXPECT_EQ(-EINVAL, raw_claim(self->srv.fd, L_INVALID, "x"));
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->srv.fd, L_INVALID));
+}
+
+TEST_F_TIMEOUT(device, claim_nonzero_reserved_einval, TIMEOUT_S)
+{
+	struct guse_line_consumer lc = {
+		.line = L_FREE, .reserved = 1, .consumer = "x",
+	};
+
+	EXPECT_EQ(-EINVAL, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	lc.reserved = 0;
+	EXPECT_EQ(0, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	EXPECT_LINE(self->chip, L_FREE, "x", false);
+}
+
+TEST_F_TIMEOUT(device, claim_wrong_size_einval, TIMEOUT_S)
+{
+	static const size_t sizes[] = { 0, 8, 16, 39, 41, 48 };
+	struct guse_line_consumer lc = { .line = L_FREE, .consumer = "x" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		EXPECT_EQ(-EINVAL, send_claim(self->srv.fd, &lc, sizes[i]))
+			TH_LOG("%zu bytes", sizes[i]);
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, claim_empty_label_einval, TIMEOUT_S)
+{
+	struct guse_line_consumer lc = { .line = L_FREE };
+
+	EXPECT_EQ(-EINVAL, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	/* a label is a string: what follows its NUL is not looked at */
+	memcpy(lc.consumer, "\0junk", 5);
+	EXPECT_EQ(-EINVAL, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, claim_unterminated_label_einval, TIMEOUT_S)
+{
+	struct guse_line_consumer lc = { .line = L_FREE };
+
+	memset(lc.consumer, 'c', sizeof(lc.consumer));
+	EXPECT_EQ(-EINVAL, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+	/* 31 characters are the longest label */
+	lc.consumer[GUSE_NAME_SIZE - 1] = 0;
+	EXPECT_EQ(0, send_claim(self->srv.fd, &lc, sizeof(lc)));
+	EXPECT_LINE(self->chip, L_FREE, "ccccccccccccccccccccccccccccccc",
+		    false);
+}
+
+TEST_F_TIMEOUT(device, unclaim_not_claimed_einval, TIMEOUT_S)
+{
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->srv.fd, L_FREE));
+	ASSERT_EQ(0, raw_claim(self->srv.fd, L_FREE, "x"));
+	EXPECT_EQ(0, raw_unclaim(self->srv.fd, L_FREE));
+	EXPECT_EQ(-EINVAL, raw_unclaim(self->srv.fd, L_FREE));
+	EXPECT_LINE(self->chip, L_FREE, NULL, false);
+}
+
+TEST_F_TIMEOUT(device, unclaim_malformed_einval, TIMEOUT_S)
+{
+	struct guse_line l = { .line = L_FREE, .reserved = 1 };
+	uint8_t buf[16] = { 0 };
+	int fd = self->srv.fd;
+
+	ASSERT_EQ(0, raw_claim(fd, L_FREE, "x"));
+	EXPECT_EQ(-EINVAL, raw_send_msg(fd, GUSE_OP_UNCLAIM, 0, 0, &l,
+					sizeof(l)));
+	l.reserved = 0;
+	memcpy(buf, &l, sizeof(l));
+	EXPECT_EQ(-EINVAL, raw_send_msg(fd, GUSE_OP_UNCLAIM, 0, 0, buf, 4));
+	EXPECT_EQ(-EINVAL, raw_send_msg(fd, GUSE_OP_UNCLAIM, 0, 0, buf, 12));
+	EXPECT_EQ(-EINVAL, raw_send_msg(fd, GUSE_OP_UNCLAIM, 0, 0, NULL, 0));
+	EXPECT_EQ(-EINVAL, raw_unclaim(fd, DEV_LINES));
+	EXPECT_EQ(-EINVAL, raw_unclaim(fd, 0xffffffff));
+	EXPECT_LINE(self->chip, L_FREE, "x", false);
+	EXPECT_EQ(0, raw_unclaim(fd, L_FREE));
+}
+
+/* ---- a chip whose CREATE is larger than 1.0's 64 KiB limit ---- */
+
+/* 1024 named lines, all hogs: 80 + 1024 * (32 + 8 + 32) payload bytes. */
+TEST_F_TIMEOUT(fresh, create_above_64k, TIMEOUT_S)
+{
+	static uint32_t flags[GUSE_LINES_MAX];
+	static char names[GUSE_LINES_MAX * GUSE_NAME_SIZE];
+	static char label_buf[GUSE_LINES_MAX][GUSE_NAME_SIZE];
+	static const char *labels[GUSE_LINES_MAX];
+	static uint8_t init[GUSE_LINES_MAX * (8 + GUSE_NAME_SIZE)];
+	struct raw_create a = {
+		.label = "big", .num_lines = GUSE_LINES_MAX,
+		.flags = GUSE_CREATE_F_LINE_NAMES | GUSE_CREATE_F_LINE_INIT,
+		.names = names, .names_len = sizeof(names), .init = init,
+	};
+	struct guse_ready ready;
+	struct gpiod_chip *chip;
+	unsigned int i;
+	struct info in;
+
+	if (raw_read_uint("/sys/module/gpio_guse/parameters/max_lines",
+			  GUSE_LINES_MAX) < GUSE_LINES_MAX)
+		SKIP(return, "gpio-guse max_lines is below %u", GUSE_LINES_MAX);
+	for (i = 0; i < GUSE_LINES_MAX; i++) {
+		flags[i] = GUSE_LINE_INIT_F_HOG | (i & 1 ? GUSE_LINE_INIT_F_OUTPUT : 0);
+		snprintf(names + i * GUSE_NAME_SIZE, GUSE_NAME_SIZE, "n%u", i);
+		snprintf(label_buf[i], GUSE_NAME_SIZE, "hog%u", i);
+		labels[i] = label_buf[i];
+	}
+	a.init_len = raw_line_init(init, sizeof(init), GUSE_LINES_MAX, flags,
+				   labels);
+	ASSERT_LT(65536U, sizeof(struct guse_msg_header) +
+			  sizeof(struct guse_create) + a.names_len + a.init_len);
+	ASSERT_EQ(0, raw_create_chip_with(self->fd, &a, &ready));
+	chip = user_chip_open(ready.chip_name);
+	ASSERT_NE(NULL, chip);
+	for (i = 0; i < GUSE_LINES_MAX; i += 341) {
+		ASSERT_EQ(0, line_info(chip, i, &in));
+		EXPECT_TRUE(in.used);
+		EXPECT_STREQ(label_buf[i], in.consumer);
+		EXPECT_EQ(i & 1, in.output) TH_LOG("line %u", i);
+	}
+	ASSERT_EQ(0, line_info(chip, GUSE_LINES_MAX - 1, &in));
+	EXPECT_STREQ("n1023", in.name);
+	EXPECT_STREQ("hog1023", in.consumer);
+	gpiod_chip_close(chip);
+	close(self->fd);
+	self->fd = -1;
+	for (i = 0; i < 500 && chardev_exists(ready.chip_name); i++)
+		usleep(10000);
+	EXPECT_FALSE(chardev_exists(ready.chip_name));
+}
+
+/* ---- a 1.0 server on the 1.1 kernel ------------------------------------- */
+
+#define V10_LINES	8
+
+/*
+ * A server that announces protocol 1.0 with every 1.0 feature and sends
+ * only what 1.0 defines, served by a thread.
+ */
+FIXTURE(v10) {
+	struct raw_server srv;
+	bool started;
+	char names[V10_LINES * GUSE_NAME_SIZE];
+};
+
+FIXTURE_SETUP(v10)
+{
+	struct raw_create a = {
+		.label = "old", .version = GUSE_VERSION_MAJOR << 16 | 0,
+		.num_lines = V10_LINES, .flags = GUSE_CREATE_F_ALL_1_0,
+		.names = self->names, .names_len = sizeof(self->names),
+	};
+	int ret;
+
+	memset(self->names, 0, sizeof(self->names));
+	ret = raw_server_start_with(&self->srv, &a);
+	ASSERT_EQ(0, ret) TH_LOG("create: %s", strerror(-ret));
+	self->started = true;
+}
+
+FIXTURE_TEARDOWN(v10)
+{
+	if (self->started)
+		raw_server_stop(&self->srv, true);
+}
+
+TEST_F_TIMEOUT(v10, ready_reports_the_kernels_1_1, TIMEOUT_S)
+{
+	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 1),
+		  self->srv.ready.version);
+	EXPECT_EQ((uint32_t)GUSE_VERSION, self->srv.ready.version);
+	EXPECT_EQ((uint32_t)V10_LINES, self->srv.ready.num_lines);
+}
+
+/* The 1.1 notifications do not exist for it, whatever their payload. */
+TEST_F_TIMEOUT(v10, device_notifications_eopnotsupp, TIMEOUT_S)
+{
+	struct gpiod_chip *chip;
+	int fd = self->srv.fd;
+
+	EXPECT_EQ(-EOPNOTSUPP, raw_line_direction(fd, 1,
+						  GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_EQ(-EOPNOTSUPP, raw_claim(fd, 1, "x"));
+	EXPECT_EQ(-EOPNOTSUPP, raw_unclaim(fd, 1));
+	EXPECT_EQ(-EOPNOTSUPP, raw_send_msg(fd, GUSE_OP_LINE_DIRECTION, 0, 0,
+					    NULL, 0));
+	EXPECT_EQ(-EOPNOTSUPP, raw_line_direction(fd, 999, 7, 7));
+	EXPECT_EQ(-EOPNOTSUPP, raw_claim(fd, 999, ""));
+	chip = user_chip_open(self->srv.ready.chip_name);
+	ASSERT_NE(NULL, chip);
+	EXPECT_LINE(chip, 1, NULL, false);
+	gpiod_chip_close(chip);
+}
+
+/*
+ * A libgpiod consumer drives an output and reads it back, then reads an
+ * injected input: REQUEST, GET_DIRECTION, DIRECTION_OUTPUT, SET_VALUES,
+ * GET_VALUES and FREE reach the old server, and nothing it does not know.
+ */
+TEST_F_TIMEOUT(v10, serves_libgpiod_consumer, TIMEOUT_S)
+{
+	static const unsigned int lines[] = { 5, 6 };
+	static const enum gpiod_line_value high[] = { GPIOD_LINE_VALUE_ACTIVE };
+	struct user_req out = {
+		.offsets = lines, .num = 1, .values = high,
+		.direction = GPIOD_LINE_DIRECTION_OUTPUT, .consumer = CONSUMER,
+	};
+	struct user_req in = {
+		.offsets = lines + 1, .num = 1,
+		.direction = GPIOD_LINE_DIRECTION_INPUT, .consumer = CONSUMER,
+	};
+	struct gpiod_line_request *req;
+	struct gpiod_chip *chip;
+	struct raw_seen seen;
+	int v, deadline;
+
+	chip = user_chip_open(self->srv.ready.chip_name);
+	ASSERT_NE(NULL, chip);
+	req = user_request(chip, &out);
+	ASSERT_NE(NULL, req) TH_LOG("request: %m");
+	raw_server_seen(&self->srv, &seen);
+	EXPECT_EQ(1U, (seen.is_output[0] & seen.outputs[0]) >> 5 & 1);
+	for (v = 0; v < 4; v++) {
+		ASSERT_EQ(0, gpiod_line_request_set_value(req, 5, v & 1));
+		raw_server_seen(&self->srv, &seen);
+		EXPECT_EQ((uint64_t)(v & 1), seen.outputs[0] >> 5 & 1);
+		EXPECT_EQ(v & 1, get_value(req, 5));
+	}
+	gpiod_line_request_release(req);
+	req = user_request(chip, &in);
+	ASSERT_NE(NULL, req) TH_LOG("request: %m");
+	ASSERT_EQ(0, raw_server_set_input(&self->srv, 6, true));
+	EXPECT_EQ(1, get_value(req, 6));
+	gpiod_line_request_release(req);
+	gpiod_chip_close(chip);
+	/* FREE is sent without waiting */
+	deadline = raw_now_ms() + 5000;
+	do {
+		raw_server_seen(&self->srv, &seen);
+	} while (seen.frees < 2 && raw_now_ms() < deadline && !usleep(5000));
+	EXPECT_EQ(2U, seen.requests);
+	EXPECT_EQ(2U, seen.frees);
+	EXPECT_STREQ(CONSUMER, seen.consumer);
+	EXPECT_LE(4U, seen.set_values);
+	EXPECT_LE(5U, seen.get_values);
+	EXPECT_EQ(0U, seen.others);
 }
 
 GUSE_HARNESS_MAIN(GUSE_NEED_DEVICE())

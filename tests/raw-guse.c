@@ -89,7 +89,7 @@ int raw_recv(int fd, struct raw_msg *m, int timeout_ms)
 
 int raw_send_create(int fd, const struct raw_create *a)
 {
-	size_t len = sizeof(struct guse_create) + a->names_len;
+	size_t len = sizeof(struct guse_create) + a->names_len + a->init_len;
 	struct guse_create *cr;
 	int ret;
 
@@ -105,6 +105,8 @@ int raw_send_create(int fd, const struct raw_create *a)
 		memcpy(cr->label, a->label, strnlen(a->label, GUSE_NAME_SIZE));
 	if (a->names)
 		memcpy(cr + 1, a->names, a->names_len);
+	if (a->init)
+		memcpy((char *)(cr + 1) + a->names_len, a->init, a->init_len);
 	ret = raw_send_msg(fd, GUSE_OP_CREATE, 0, 0, cr, len);
 	free(cr);
 	return ret;
@@ -118,10 +120,17 @@ int raw_create_chip(int fd, const char *label, uint32_t lines,
 		.label = label, .num_lines = lines,
 		.timeout_ms = timeout_ms, .flags = flags,
 	};
+
+	return raw_create_chip_with(fd, &a, ready);
+}
+
+int raw_create_chip_with(int fd, const struct raw_create *a,
+			 struct guse_ready *ready)
+{
 	struct raw_msg m;
 	int ret;
 
-	ret = raw_send_create(fd, &a);
+	ret = raw_send_create(fd, a);
 	if (ret)
 		return ret;
 	ret = raw_recv(fd, &m, 2000);
@@ -132,6 +141,58 @@ int raw_create_chip(int fd, const char *label, uint32_t lines,
 		return -EPROTO;
 	memcpy(ready, m.payload, sizeof(*ready));
 	return 0;
+}
+
+size_t raw_line_init(void *buf, size_t size, unsigned int num_lines,
+		     const uint32_t *flags, const char *const *hog_labels)
+{
+	struct guse_line_init *init = buf;
+	size_t len = (size_t)num_lines * sizeof(*init);
+	char *label;
+	unsigned int i;
+
+	for (i = 0; i < num_lines; i++)
+		if (flags[i] & GUSE_LINE_INIT_F_HOG)
+			len += GUSE_NAME_SIZE;
+	if (len > size)
+		return 0;
+	memset(buf, 0, len);
+	label = (char *)(init + num_lines);
+	for (i = 0; i < num_lines; i++) {
+		init[i].flags = flags[i];
+		if (!(flags[i] & GUSE_LINE_INIT_F_HOG))
+			continue;
+		if (hog_labels && hog_labels[i])
+			memcpy(label, hog_labels[i],
+			       strnlen(hog_labels[i], GUSE_NAME_SIZE));
+		label += GUSE_NAME_SIZE;
+	}
+	return len;
+}
+
+int raw_line_direction(int fd, uint32_t line, uint32_t direction,
+		       uint32_t value)
+{
+	struct guse_device_direction d = {
+		.line = line, .direction = direction, .value = value,
+	};
+
+	return raw_send_msg(fd, GUSE_OP_LINE_DIRECTION, 0, 0, &d, sizeof(d));
+}
+
+int raw_claim(int fd, uint32_t line, const char *consumer)
+{
+	struct guse_line_consumer lc = { .line = line };
+
+	memcpy(lc.consumer, consumer, strnlen(consumer, GUSE_NAME_SIZE));
+	return raw_send_msg(fd, GUSE_OP_CLAIM, 0, 0, &lc, sizeof(lc));
+}
+
+int raw_unclaim(int fd, uint32_t line)
+{
+	struct guse_line l = { .line = line };
+
+	return raw_send_msg(fd, GUSE_OP_UNCLAIM, 0, 0, &l, sizeof(l));
 }
 
 int raw_set_inputs(int fd, unsigned int num_lines, const uint64_t *mask,
@@ -239,6 +300,7 @@ int raw_answer(int fd, const struct raw_msg *m, struct raw_seen *s)
 		s->last_irq_flags = ic->flags;
 		break;
 	default:
+		s->others++;
 		return 0;
 	}
 	return raw_send_msg(fd, m->hdr.opcode, m->hdr.id, 0, NULL, 0);
@@ -266,14 +328,23 @@ static void *raw_server_thread(void *arg)
 int raw_server_start(struct raw_server *srv, const char *label,
 		     uint32_t lines, uint32_t flags)
 {
+	struct raw_create a = {
+		.label = label, .num_lines = lines, .flags = flags,
+	};
+
+	return raw_server_start_with(srv, &a);
+}
+
+int raw_server_start_with(struct raw_server *srv, const struct raw_create *a)
+{
 	int ret;
 
 	memset(srv, 0, sizeof(*srv));
 	srv->fd = raw_open();
 	if (srv->fd < 0)
 		return -errno;
-	srv->num_lines = lines;
-	ret = raw_create_chip(srv->fd, label, lines, 0, flags, &srv->ready);
+	srv->num_lines = a->num_lines;
+	ret = raw_create_chip_with(srv->fd, a, &srv->ready);
 	if (ret) {
 		close(srv->fd);
 		return ret;
@@ -307,6 +378,33 @@ int raw_server_set_input(struct raw_server *srv, unsigned int line,
 	bit_assign(mask, line, true);
 	bit_assign(values, line, value);
 	return raw_server_set_inputs(srv, mask, values);
+}
+
+void raw_server_preset(struct raw_server *srv, unsigned int line,
+		       bool output, bool value)
+{
+	pthread_mutex_lock(&srv->lock);
+	bit_assign(srv->seen.is_output, line, output);
+	bit_assign(output ? srv->seen.outputs : srv->seen.levels, line, value);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+int raw_server_line_direction(struct raw_server *srv, unsigned int line,
+			      uint32_t direction, uint32_t value)
+{
+	bool output = direction == GUSE_DIRECTION_OUTPUT;
+	int ret;
+
+	/* the kernel does not wait for the server: the lock orders answers */
+	pthread_mutex_lock(&srv->lock);
+	ret = raw_line_direction(srv->fd, line, direction, value);
+	if (!ret) {
+		bit_assign(srv->seen.is_output, line, output);
+		bit_assign(output ? srv->seen.outputs : srv->seen.levels, line,
+			   value);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
 }
 
 void raw_server_seen(struct raw_server *srv, struct raw_seen *copy)

@@ -27,6 +27,9 @@ struct raw_create {
 	uint32_t reserved0;
 	const char *names;	/* raw name bytes, or NULL */
 	size_t names_len;
+	/* raw bytes after the names: line state and hog labels (1.1) */
+	const void *init;
+	size_t init_len;
 };
 
 int raw_open(void);
@@ -46,6 +49,22 @@ int raw_send_create(int fd, const struct raw_create *a);
 int raw_create_chip(int fd, const char *label, uint32_t lines,
 		    uint32_t timeout_ms, uint32_t flags,
 		    struct guse_ready *ready);
+/* raw_create_chip() with every field of the CREATE taken from @a. */
+int raw_create_chip_with(int fd, const struct raw_create *a,
+			 struct guse_ready *ready);
+/*
+ * The line state part of a CREATE (GUSE_CREATE_F_LINE_INIT) for
+ * @num_lines lines into @buf: one struct guse_line_init per line with
+ * @flags[line], then @hog_labels[line] for every line flagged
+ * GUSE_LINE_INIT_F_HOG.  Returns its length, or 0 if @size is too small.
+ */
+size_t raw_line_init(void *buf, size_t size, unsigned int num_lines,
+		     const uint32_t *flags, const char *const *hog_labels);
+/* The 1.1 device-side notifications; 0 or -errno of the write. */
+int raw_line_direction(int fd, uint32_t line, uint32_t direction,
+		       uint32_t value);
+int raw_claim(int fd, uint32_t line, const char *consumer);
+int raw_unclaim(int fd, uint32_t line);
 int raw_set_inputs(int fd, unsigned int num_lines, const uint64_t *mask,
 		   const uint64_t *values);
 int raw_now_ms(void);
@@ -56,6 +75,7 @@ unsigned int raw_read_uint(const char *path, unsigned int def);
 struct raw_seen {
 	unsigned int requests, frees, consumers, irq_configs, configs;
 	unsigned int get_values, set_values;
+	unsigned int others;	/* messages of an opcode it does not know */
 	char consumer[GUSE_NAME_SIZE];
 	uint32_t last_irq_line, last_irq_type, last_irq_flags;
 	uint32_t last_config_param, last_config_arg;
@@ -82,11 +102,22 @@ struct raw_server {
 
 int raw_server_start(struct raw_server *srv, const char *label,
 		     uint32_t lines, uint32_t flags);
+/* raw_server_start() with every field of the CREATE taken from @a. */
+int raw_server_start_with(struct raw_server *srv, const struct raw_create *a);
 /* Injects levels; also what GET_VALUES answers for inputs from now on. */
 int raw_server_set_inputs(struct raw_server *srv, const uint64_t *mask,
 			  const uint64_t *values);
 int raw_server_set_input(struct raw_server *srv, unsigned int line,
 			 bool value);
+/*
+ * LINE_DIRECTION (1.1) of @line; once the kernel took it, the server
+ * answers for the line accordingly (direction, output or input level).
+ */
+int raw_server_line_direction(struct raw_server *srv, unsigned int line,
+			      uint32_t direction, uint32_t value);
+/* Presets what the server answers for @line: output at @value or input. */
+void raw_server_preset(struct raw_server *srv, unsigned int line,
+		       bool output, bool value);
 void raw_server_seen(struct raw_server *srv, struct raw_seen *copy);
 /* Stops the thread; @close_fd also closes the file (removes the chip). */
 void raw_server_stop(struct raw_server *srv, bool close_fd);

@@ -150,27 +150,82 @@ out:
 	return ret;
 }
 
-/* No line is left requested by an earlier failure. */
-static int check_all_free(struct gpiod_chip *chip, unsigned int ngpio,
+/* No line is left requested by an earlier failure (invalid lines aside). */
+static int check_all_free(struct gpiod_chip *chip, const struct fz_server *s,
 			  char *why, size_t len)
 {
-	unsigned int lines[LINES_PER_REQ], first, n, i;
+	unsigned int lines[LINES_PER_REQ], line = 0, n;
 	struct gpiod_line_request *req;
 
-	for (first = 0; first < ngpio; first += n) {
-		n = ngpio - first < LINES_PER_REQ ? ngpio - first : LINES_PER_REQ;
-		for (i = 0; i < n; i++)
-			lines[i] = first + i;
+	while (line < s->ngpio) {
+		for (n = 0; n < LINES_PER_REQ && line < s->ngpio; line++)
+			if (!(s->invalid[line / 64] >> (line % 64) & 1))
+				lines[n++] = line;
+		if (!n)
+			break;
 		req = request(chip, lines, n, GPIOD_LINE_DIRECTION_INPUT,
 			      GPIOD_LINE_EDGE_NONE);
 		if (!req) {
-			snprintf(why, len, "request of lines %u-%u: %m", first,
-				 first + n - 1);
+			snprintf(why, len, "request of lines %u-%u: %m",
+				 lines[0], lines[n - 1]);
 			return -1;
 		}
 		gpiod_line_request_release(req);
 	}
 	return 0;
+}
+
+static bool bit(const uint64_t *map, unsigned int line)
+{
+	return map[line / 64] >> (line % 64) & 1;
+}
+
+int fz_check_lines(const char *chip_name, unsigned int ngpio,
+		   const uint64_t *invalid, const uint64_t *claimed,
+		   const uint64_t *is_output, const uint64_t *host, char *why,
+		   size_t len)
+{
+	struct gpiod_line_info *info;
+	struct gpiod_chip *chip;
+	unsigned int line;
+	bool used, out;
+	int ret = -1;
+
+	chip = user_chip_open(chip_name);
+	if (!chip) {
+		snprintf(why, len, "open %s: %m", chip_name);
+		return -1;
+	}
+	for (line = 0; line < ngpio; line++) {
+		info = gpiod_chip_get_line_info(chip, line);
+		if (!info) {
+			snprintf(why, len, "line info of line %u: %m", line);
+			goto out;
+		}
+		used = gpiod_line_info_is_used(info);
+		out = gpiod_line_info_get_direction(info) ==
+		      GPIOD_LINE_DIRECTION_OUTPUT;
+		gpiod_line_info_free(info);
+		if (used != (bit(invalid, line) || bit(claimed, line))) {
+			snprintf(why, len, "line %u is %sused, but %s", line,
+				 used ? "" : "not ",
+				 bit(invalid, line) ? "invalid" :
+				 bit(claimed, line) ? "claimed" :
+				 "neither claimed nor invalid");
+			goto out;
+		}
+		if (!bit(invalid, line) && !bit(host, line) &&
+		    out != bit(is_output, line)) {
+			snprintf(why, len, "line %u is an %s, not an %s", line,
+				 out ? "output" : "input",
+				 out ? "input" : "output");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	gpiod_chip_close(chip);
+	return ret;
 }
 
 int fz_check_chip(struct fz_server *s, unsigned int out_line,
@@ -199,7 +254,7 @@ int fz_check_chip(struct fz_server *s, unsigned int out_line,
 	if (!ret)
 		ret = check_input(chip, s, in_line, why, len);
 	if (!ret)
-		ret = check_all_free(chip, s->ngpio, why, len);
+		ret = check_all_free(chip, s, why, len);
 	gpiod_chip_close(chip);
 	return ret;
 }

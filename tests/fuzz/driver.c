@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ int fz_fuzzer_init(struct fz_fuzzer *f, int fd, struct fz_server *srv,
 	if (srv) {
 		f->conn.live = true;
 		f->conn.ngpio = srv->ngpio;
+		f->conn.version_minor = GUSE_VERSION_MINOR;
+		memcpy(f->conn.invalid, srv->invalid, sizeof(f->conn.invalid));
+		memcpy(f->conn.claimed, srv->hogs, sizeof(f->conn.claimed));
+		memcpy(f->is_output, srv->init_out, sizeof(f->is_output));
 		f->conn.lookup = fz_server_lookup;
 		f->conn.ctx = srv;
 	}
@@ -71,6 +76,68 @@ static void count(struct fz_fuzzer *f, int ret)
 		f->rejected[-ret < FZ_ERRNO_SLOTS ? -ret : FZ_ERRNO_SLOTS - 1]++;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+
+static void assign_line(uint64_t *map, uint32_t line, bool set)
+{
+	if (set)
+		map[line / 64] |= 1ULL << (line % 64);
+	else
+		map[line / 64] &= ~(1ULL << (line % 64));
+}
+
+/* The chip of an accepted CREATE: its lines, version and line state. */
+static void created(struct fz_fuzzer *f, const uint8_t *p)
+{
+	const struct guse_create *cr = (const void *)p;
+	uint32_t lines = get32(p + offsetof(struct guse_create, num_lines));
+	uint32_t flags = get32(p + offsetof(struct guse_create, flags));
+	size_t off = sizeof(*cr);
+	uint32_t i, init;
+
+	f->created_lines = lines;
+	f->conn.live = true;
+	f->conn.ngpio = lines;
+	f->conn.version_minor = get32(p) & 0xffff;
+	memset(f->conn.invalid, 0, sizeof(f->conn.invalid));
+	memset(f->conn.claimed, 0, sizeof(f->conn.claimed));
+	memset(f->is_output, 0, sizeof(f->is_output));
+	if (!(flags & GUSE_CREATE_F_LINE_INIT))
+		return;
+	if (flags & GUSE_CREATE_F_LINE_NAMES)
+		off += (size_t)lines * GUSE_NAME_SIZE;
+	for (i = 0; i < lines; i++) {
+		init = get32(p + off + 8 * i);
+		assign_line(f->conn.invalid, i, init & GUSE_LINE_INIT_F_INVALID);
+		assign_line(f->conn.claimed, i, init & GUSE_LINE_INIT_F_HOG);
+		assign_line(f->is_output, i, init & GUSE_LINE_INIT_F_OUTPUT);
+	}
+}
+
+/*
+ * A LINE_DIRECTION the kernel took, with @lock held when there is a
+ * server: it answers for the line accordingly from now on (the kernel asks
+ * it about the line only once a consumer requests it).
+ */
+static void line_direction_taken(struct fz_fuzzer *f, const uint8_t *p)
+{
+	uint32_t line = get32(p), value = get32(p + 8);
+	bool out = get32(p + 4) == GUSE_DIRECTION_OUTPUT;
+
+	assign_line(f->is_output, line, out);
+	if (!f->srv)
+		return;
+	assign_line(f->srv->seen.is_output, line, out);
+	assign_line(out ? f->srv->seen.outputs : f->srv->seen.levels, line,
+		    value);
+}
+
 /* Notes the effects of an accepted write on the model. */
 static void accepted(struct fz_fuzzer *f, const struct fz_expect *e,
 		     const uint8_t *buf)
@@ -78,13 +145,17 @@ static void accepted(struct fz_fuzzer *f, const struct fz_expect *e,
 	unsigned int words, i;
 	uint64_t mask[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
 	uint64_t values[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
-	uint32_t lines;
 
+	if (e->kind >= FZ_KIND_LINE_DIRECTION)
+		f->device_ok++;
 	if (e->kind == FZ_KIND_CREATE) {
-		memcpy(&lines, buf + HDR_SIZE + 4, 4);
-		f->created_lines = le32toh(lines);
-		f->conn.live = true;
-		f->conn.ngpio = f->created_lines;
+		created(f, buf + HDR_SIZE);
+	} else if (e->kind == FZ_KIND_CLAIM) {
+		assign_line(f->conn.claimed, e->line, true);
+	} else if (e->kind == FZ_KIND_UNCLAIM) {
+		assign_line(f->conn.claimed, e->line, false);
+	} else if (e->kind == FZ_KIND_LINE_DIRECTION && !f->srv) {
+		line_direction_taken(f, buf + HDR_SIZE);	/* else locked */
 	} else if (e->kind == FZ_KIND_SET_INPUTS && f->srv) {
 		/* a server answering input reads answers with these levels */
 		words = GUSE_BITMAP_WORDS(f->conn.ngpio);
@@ -104,8 +175,14 @@ static void accepted(struct fz_fuzzer *f, const struct fz_expect *e,
 static bool write_checked(struct fz_fuzzer *f, uint8_t *buf, size_t len,
 			  const char *what)
 {
-	bool locked = f->srv && len >= HDR_SIZE && memcmp(buf + 8,
-					"\0\0\0\0\0\0\0\0", 8);
+	/*
+	 * Replies, and LINE_DIRECTION, after which the server must answer
+	 * for its line as the kernel then knows it (the kernel does not
+	 * wait for the server meanwhile).
+	 */
+	bool locked = f->srv && len >= HDR_SIZE &&
+		      (memcmp(buf + 8, "\0\0\0\0\0\0\0\0", 8) ||
+		       (buf[4] == GUSE_OP_LINE_DIRECTION && !buf[5]));
 	char want[96], dump[320];
 	struct fz_expect e;
 	uint32_t eio = htole32(EIO);
@@ -130,10 +207,23 @@ static bool write_checked(struct fz_fuzzer *f, uint8_t *buf, size_t len,
 		buf[4] ^= 0x80;		/* another opcode */
 		fz_expect(&f->conn, buf, len, &e);
 	}
+	/*
+	 * The consumers' lines are theirs: a CLAIM the kernel may take would
+	 * refuse them their next request (EBUSY), so it is not sent as such.
+	 * LINE_DIRECTION of their lines still races them, and their EBUSY.
+	 */
+	if (e.kind == FZ_KIND_CLAIM && e.ok &&
+	    f->conn.host[e.line / 64] >> (e.line % 64) & 1) {
+		buf[4] ^= 0x80;		/* another opcode */
+		fz_expect(&f->conn, buf, len, &e);
+	}
 	n = write(f->fd, buf, len);
 	ret = n < 0 ? -errno : 0;
 	if (locked) {
-		fz_server_replied(f->srv, e.id, e.error, ret);
+		if (e.kind != FZ_KIND_LINE_DIRECTION)
+			fz_server_replied(f->srv, e.id, e.error, ret);
+		else if (!ret)
+			line_direction_taken(f, buf + HDR_SIZE);
 		pthread_mutex_unlock(&f->srv->lock);
 	}
 	count(f, ret);
@@ -188,16 +278,27 @@ static unsigned int some_lines(struct fz_fuzzer *f)
 	return f->conn.live ? f->conn.ngpio : fz_below(&f->rng, 130) + 1;
 }
 
+/* LINE_DIRECTION, CLAIM or UNCLAIM, for the chip's lines if it has one. */
+static const char *gen_device(struct fz_fuzzer *f, bool valid)
+{
+	fz_gen_device(&f->rng, &f->msg, some_lines(f), f->conn.invalid,
+		      f->conn.claimed, f->conn.host, valid);
+	return "LINE_DIRECTION/CLAIM/UNCLAIM";
+}
+
 /* A message meant to be well-formed, for tearing or mutating. */
 static const char *gen_sound(struct fz_fuzzer *f)
 {
-	switch (fz_below(&f->rng, f->conn.live ? 3 : 1)) {
+	switch (fz_below(&f->rng, f->conn.live ? 4 : 1)) {
 	case 0:
 		fz_gen_create(&f->rng, &f->msg, f->conn.max_lines, 1);
 		return "CREATE";
 	case 1:
-		fz_gen_set_inputs(&f->rng, &f->msg, f->conn.ngpio, 1);
+		fz_gen_set_inputs(&f->rng, &f->msg, f->conn.ngpio,
+				  f->conn.invalid, 1);
 		return "SET_INPUTS";
+	case 2:
+		return gen_device(f, true);
 	default:
 		return gen_reply(f, true);
 	}
@@ -229,13 +330,16 @@ bool fz_step(struct fz_fuzzer *f)
 	const char *what;
 
 	f->steps++;
-	if (k < (live ? 380 : 150)) {
+	/* a chip without a server has no pending ids: more device messages */
+	if (k < (!live ? 150 : f->srv ? 330 : 230)) {
 		what = gen_reply(f, false);
-	} else if (k < (live ? 560 : 250)) {
+	} else if (k < (live ? 450 : 200)) {
+		what = gen_device(f, fz_chance(&f->rng, 500));
+	} else if (k < (live ? 580 : 270)) {
 		what = "SET_INPUTS";
 		fz_gen_set_inputs(&f->rng, &f->msg, some_lines(f),
-				  fz_chance(&f->rng, 500));
-	} else if (k < (live ? 600 : 550)) {
+				  f->conn.invalid, fz_chance(&f->rng, 500));
+	} else if (k < (live ? 610 : 550)) {
 		what = "CREATE";
 		fz_gen_create(&f->rng, &f->msg, f->conn.max_lines,
 			      fz_chance(&f->rng, live ? 500 : 300));
@@ -261,6 +365,29 @@ bool fz_step(struct fz_fuzzer *f)
 		what = "mutated message";
 	}
 	return write_checked(f, f->msg.buf, f->msg.len, what);
+}
+
+int fz_fuzzer_unclaim_all(struct fz_fuzzer *f)
+{
+	struct guse_line msg = { 0 };
+	unsigned int line;
+	int ret;
+
+	for (line = 0; line < f->conn.ngpio; line++) {
+		if (!(f->conn.claimed[line / 64] >> (line % 64) & 1))
+			continue;
+		msg.line = htole32(line);
+		ret = raw_send_msg(f->fd, GUSE_OP_UNCLAIM, 0, 0, &msg,
+				   sizeof(msg));
+		if (ret) {
+			snprintf(f->failure, sizeof(f->failure),
+				 "UNCLAIM of claimed line %u: %s", line,
+				 strerrorname_np(-ret));
+			return -1;
+		}
+		assign_line(f->conn.claimed, line, false);
+	}
+	return 0;
 }
 
 void fz_fuzzer_summary(const struct fz_fuzzer *f, char *buf, size_t len)

@@ -24,7 +24,14 @@ struct fz_fuzzer {
 	struct fz_server *srv;	/* its correct server, or NULL */
 	struct fz_msg msg;
 	unsigned int created_lines;	/* set by a successful CREATE */
+	/*
+	 * The direction of every line, as far as the messages the kernel
+	 * took set it (CREATE's line state, LINE_DIRECTION); lines of
+	 * @conn.host change with their consumers' requests too.
+	 */
+	uint64_t is_output[FZ_WORDS];
 	unsigned long writes, accepted, steps;
+	unsigned long device_ok;	/* LINE_DIRECTION, CLAIM, UNCLAIM taken */
 	unsigned long rejected[FZ_ERRNO_SLOTS];
 	char failure[1024];	/* the oracle violation that stopped it */
 };
@@ -41,5 +48,10 @@ void fz_fuzzer_free(struct fz_fuzzer *f);
 bool fz_step(struct fz_fuzzer *f);
 /* "EINVAL 123, ENOENT 45, ..." */
 void fz_fuzzer_summary(const struct fz_fuzzer *f, char *buf, size_t len);
+/*
+ * Gives back every line the device side holds (UNCLAIM, each must be
+ * taken).  0, or -1 with @failure.
+ */
+int fz_fuzzer_unclaim_all(struct fz_fuzzer *f);
 
 #endif /* GUSE_TESTS_FUZZ_DRIVER_H */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <linux/guse.h>
@@ -12,6 +13,7 @@
 #include "gen.h"
 
 #define HDR_SIZE	sizeof(struct guse_msg_header)
+#define FZ_GEN_WORDS	GUSE_BITMAP_WORDS(GUSE_LINES_MAX)
 #define PAYLOAD_MAX	(GUSE_MSG_SIZE_MAX - HDR_SIZE)
 
 static const uint32_t special32[] = {
@@ -99,8 +101,8 @@ static size_t create_fault(struct fz_rng *r, uint8_t *p, size_t len,
 	case 2:
 		cr->version = htole32(versions[fz_below(r, 5)]);
 		break;
-	case 3:
-		cr->flags |= htole32(1U << (5 + fz_below(r, 27)));
+	case 3:		/* beyond GUSE_CREATE_F_ALL */
+		cr->flags |= htole32(1U << (6 + fz_below(r, 26)));
 		break;
 	case 4:
 		cr->reserved[fz_below(r, 8)] = htole32(special(r) | 1);
@@ -142,48 +144,184 @@ static size_t create_fault(struct fz_rng *r, uint8_t *p, size_t len,
 	return len;
 }
 
+/* The flags of one line's state at creation: mostly a plain input. */
+static uint32_t gen_line_flags(struct fz_rng *r)
+{
+	static const uint32_t some[] = {
+		GUSE_LINE_INIT_F_OUTPUT,
+		GUSE_LINE_INIT_F_OUTPUT | GUSE_LINE_INIT_F_VALUE,
+		GUSE_LINE_INIT_F_VALUE,
+		GUSE_LINE_INIT_F_INVALID,
+		GUSE_LINE_INIT_F_HOG,
+		GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_VALUE,
+		GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_OUTPUT,
+		GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_OUTPUT |
+			GUSE_LINE_INIT_F_VALUE,
+	};
+
+	return fz_chance(r, 600) ? 0 : some[fz_below(r, 8)];
+}
+
+/*
+ * Valid line state for @lines lines at @p + @off: the struct
+ * guse_line_init array, then a label per hog.  Returns the new length.
+ */
+static size_t gen_line_init(struct fz_rng *r, uint8_t *p, size_t off,
+			    uint32_t lines)
+{
+	size_t label = off + (size_t)lines * sizeof(struct guse_line_init);
+	uint32_t i, flags;
+
+	for (i = 0; i < lines; i++) {
+		flags = gen_line_flags(r);
+		put32(p + off + 8 * i, flags);
+		put32(p + off + 8 * i + 4, 0);
+		if (flags & GUSE_LINE_INIT_F_HOG) {
+			gen_name(r, (char *)p + label, false);
+			label += GUSE_NAME_SIZE;
+		}
+	}
+	return label;
+}
+
+/* The hogs of the line state at @p + @off. */
+static unsigned int count_hogs(const uint8_t *p, size_t off, uint32_t lines)
+{
+	unsigned int i, n = 0;
+	uint32_t flags;
+
+	for (i = 0; i < lines; i++) {
+		memcpy(&flags, p + off + 8 * i, 4);
+		n += !!(le32toh(flags) & GUSE_LINE_INIT_F_HOG);
+	}
+	return n;
+}
+
+/*
+ * One typical fault of the line state of a CREATE of @len bytes whose line
+ * state starts at @off (0: it has none, and gets one first); returns the
+ * length.
+ */
+static size_t line_init_fault(struct fz_rng *r, uint8_t *p, size_t len,
+			      size_t off)
+{
+	struct guse_create *cr = (void *)p;
+	uint32_t lines = le32toh(cr->num_lines), line, flags;
+	size_t labels;
+	unsigned int hogs;
+
+	if (!off) {
+		if (lines > GUSE_LINES_MAX)
+			return len;
+		cr->flags |= htole32(GUSE_CREATE_F_LINE_INIT);
+		off = len;
+		len = gen_line_init(r, p, off, lines);
+	}
+	if (!lines)
+		return len;
+	line = fz_below(r, lines);
+	memcpy(&flags, p + off + 8 * line, 4);
+	flags = le32toh(flags);
+	hogs = count_hogs(p, off, lines);
+	labels = off + (size_t)lines * sizeof(struct guse_line_init);
+	switch (fz_below(r, 8)) {
+	case 0:		/* an unknown flag */
+		put32(p + off + 8 * line, flags | 1U << (4 + fz_below(r, 28)));
+		break;
+	case 1:
+		put32(p + off + 8 * line + 4, special(r) | 1);
+		break;
+	case 2:		/* INVALID and another flag */
+		put32(p + off + 8 * line, GUSE_LINE_INIT_F_INVALID |
+		      1U << (fz_below(r, 3) ? fz_below(r, 2) : 3));
+		break;
+	case 3:		/* a label missing, or one too many */
+		if (hogs && fz_chance(r, 500))
+			return len - GUSE_NAME_SIZE;
+		gen_name(r, (char *)p + len, false);
+		return len + GUSE_NAME_SIZE;
+	case 4:		/* an empty or unterminated label */
+		if (!hogs)
+			return len - 1;
+		labels += GUSE_NAME_SIZE * fz_below(r, hogs);
+		if (fz_chance(r, 500))
+			memset(p + labels, 0, GUSE_NAME_SIZE);
+		else
+			memset(p + labels, 'a' + fz_below(r, 26),
+			       GUSE_NAME_SIZE);
+		break;
+	case 5:		/* truncated */
+		return off + fz_below(r, len - off);
+	case 6:		/* from a 1.0 server */
+		cr->version = htole32(GUSE_VERSION_MAJOR << 16);
+		break;
+	default:	/* a line becomes a hog without a label of its own */
+		put32(p + off + 8 * line, flags ^ GUSE_LINE_INIT_F_HOG);
+		break;
+	}
+	return len;
+}
+
 void fz_gen_create(struct fz_rng *r, struct fz_msg *m, unsigned int max_lines,
 		   int valid)
 {
 	uint8_t *p = m->buf + HDR_SIZE;
 	struct guse_create *cr = (void *)p;
-	size_t len = sizeof(*cr);
-	uint32_t lines = gen_lines(r, max_lines), i;
+	size_t len = sizeof(*cr), init_off = 0;
+	uint32_t lines = gen_lines(r, max_lines), i, version, flags;
+	unsigned int k;
 
 	memset(p, 0, sizeof(*cr));
-	cr->version = htole32(fz_chance(r, 900) ? GUSE_VERSION :
-			      (GUSE_VERSION_MAJOR << 16) | fz_below(r, 65536));
+	k = fz_below(r, 1000);
+	version = k < 850 ? GUSE_VERSION : k < 900 ?
+		  GUSE_VERSION_MAJOR << 16 :	/* a 1.0 server */
+		  (GUSE_VERSION_MAJOR << 16) | fz_below(r, 65536);
+	flags = fz_below(r, GUSE_CREATE_F_ALL + 1);
+	/* 1.0 servers know only 1.0's flags */
+	if (!(version & 0xffff))
+		flags &= GUSE_CREATE_F_ALL_1_0;
+	cr->version = htole32(version);
 	cr->num_lines = htole32(lines);
 	cr->timeout_ms = htole32(fz_chance(r, 500) ? 0 :
 				 fz_below(r, GUSE_TIMEOUT_MAX_MS + 1));
-	cr->flags = htole32(fz_below(r, GUSE_CREATE_F_ALL + 1));
+	cr->flags = htole32(flags);
 	gen_name(r, cr->label, false);
-	if (le32toh(cr->flags) & GUSE_CREATE_F_LINE_NAMES) {
+	if (flags & GUSE_CREATE_F_LINE_NAMES) {
 		for (i = 0; i < lines; i++)
 			gen_name(r, (char *)p + len + i * GUSE_NAME_SIZE, true);
 		len += (size_t)lines * GUSE_NAME_SIZE;
 	}
+	if (flags & GUSE_CREATE_F_LINE_INIT) {
+		init_off = len;
+		len = gen_line_init(r, p, len, lines);
+	}
 	if (!valid)
-		len = create_fault(r, p, len, max_lines);
+		len = fz_chance(r, 300) ? line_init_fault(r, p, len, init_off) :
+					  create_fault(r, p, len, max_lines);
 	fz_msg_set(m, GUSE_OP_CREATE, 0, 0, NULL, len);
 }
 
 void fz_gen_set_inputs(struct fz_rng *r, struct fz_msg *m, unsigned int ngpio,
-		       int valid)
+		       const uint64_t *invalid, int valid)
 {
 	unsigned int words = GUSE_BITMAP_WORDS(ngpio), i, tail = ngpio % 64;
 	uint8_t *p = m->buf + HDR_SIZE;
 	size_t len = 8 + 16 * (size_t)words;
-	uint64_t keep;
+	uint64_t keep, bad = 0;
 
 	memset(p, 0, 8);
 	put32(p, words);
 	for (i = 0; i < 2 * words; i++) {
 		keep = tail && i % words == words - 1 ? (1ULL << tail) - 1 : ~0ULL;
+		/* the mask leaves out lines missing from the valid mask */
+		if (invalid && i < words && i < FZ_GEN_WORDS)
+			keep &= ~invalid[i];
 		put64(p + 8 + 8 * i, fz_next(r) & fz_next(r) & keep);
 	}
+	for (i = 0; invalid && i < words && i < FZ_GEN_WORDS; i++)
+		bad |= invalid[i];
 	if (!valid) {
-		switch (fz_below(r, 5)) {
+		switch (fz_below(r, bad ? 6 : 5)) {
 		case 0:
 			put32(p, fz_chance(r, 500) ? words + 1 - 2 * fz_below(r, 2) :
 						     special(r));
@@ -204,12 +342,123 @@ void fz_gen_set_inputs(struct fz_rng *r, struct fz_msg *m, unsigned int ngpio,
 			len = 8 + 16 * (size_t)words;
 			memset(p + 8 + 16 * (words - 1), 0, 16);
 			break;
+		case 5:		/* a line missing from the valid mask */
+			for (i = fz_below(r, words); !invalid[i]; i = (i + 1) % words)
+				;
+			put64(p + 8 + 8 * i, (invalid[i] & (fz_chance(r, 500) ?
+				~0ULL : -invalid[i])) | (fz_next(r) & ~invalid[i]));
+			break;
 		default:
 			len = fz_below(r, len + 24);
 			break;
 		}
 	}
 	fz_msg_set(m, GUSE_OP_SET_INPUTS, 0, 0, NULL, len);
+}
+
+static bool test_bit64(const uint64_t *map, uint32_t line)
+{
+	return map && line < GUSE_LINES_MAX && map[line / 64] >> (line % 64) & 1;
+}
+
+/*
+ * A line for a device-side notification: mostly a valid one, for UNCLAIM
+ * mostly a claimed one, for CLAIM mostly one neither claimed nor in @host;
+ * a few tries find one often enough.
+ */
+static uint32_t pick_line(struct fz_rng *r, unsigned int ngpio,
+			  const uint64_t *invalid, const uint64_t *claimed,
+			  const uint64_t *host, uint16_t op)
+{
+	bool any = fz_chance(r, 250);
+	uint32_t line = fz_below(r, ngpio);
+	unsigned int tries;
+
+	for (tries = 0; tries < 16; tries++, line = fz_below(r, ngpio)) {
+		if (test_bit64(invalid, line))
+			continue;
+		if (any || op == GUSE_OP_LINE_DIRECTION)
+			break;
+		if (op == GUSE_OP_UNCLAIM ? test_bit64(claimed, line) :
+		    !test_bit64(claimed, line) && !test_bit64(host, line))
+			break;
+	}
+	return line;
+}
+
+void fz_gen_device(struct fz_rng *r, struct fz_msg *m, unsigned int ngpio,
+		   const uint64_t *invalid, const uint64_t *claimed,
+		   const uint64_t *host, int valid)
+{
+	static const size_t sizes[] = {
+		sizeof(struct guse_line), sizeof(struct guse_device_direction),
+		sizeof(struct guse_line_consumer),
+	};
+	static const uint16_t ops[] = {
+		GUSE_OP_LINE_DIRECTION, GUSE_OP_LINE_DIRECTION, GUSE_OP_CLAIM,
+		GUSE_OP_UNCLAIM,
+	};
+	uint16_t op = ops[fz_below(r, 4)];
+	uint8_t *p = m->buf + HDR_SIZE;
+	size_t len = op == GUSE_OP_LINE_DIRECTION ?
+		     sizeof(struct guse_device_direction) :
+		     op == GUSE_OP_CLAIM ? sizeof(struct guse_line_consumer) :
+		     sizeof(struct guse_line);
+	uint32_t line = pick_line(r, ngpio, invalid, claimed, host, op), i;
+	size_t other;
+
+	memset(p, 0, len);
+	put32(p, line);
+	if (op == GUSE_OP_LINE_DIRECTION) {
+		put32(p + 4, fz_below(r, 2));
+		put32(p + 8, fz_below(r, 2));
+	} else if (op == GUSE_OP_CLAIM) {
+		gen_name(r, (char *)p + 8, false);
+	}
+	if (!valid) {
+		switch (fz_below(r, 7)) {
+		case 0:		/* beyond the chip */
+			put32(p, fz_chance(r, 500) ? ngpio + fz_below(r, 64) :
+				 ngpio + special(r));
+			break;
+		case 1:		/* missing from the valid mask, if any is */
+			for (i = 0; i < ngpio; i++)
+				if (test_bit64(invalid, (line + i) % ngpio))
+					break;
+			put32(p, i < ngpio ? (line + i) % ngpio : ngpio);
+			break;
+		case 2:		/* reserved */
+			put32(p + (op == GUSE_OP_LINE_DIRECTION ? 12 : 4),
+			      special(r) | 1);
+			break;
+		case 3:		/* direction, value, label; reserved */
+			if (op == GUSE_OP_LINE_DIRECTION)
+				put32(p + 4 + 4 * fz_below(r, 2),
+				      2 + fz_below(r, 2) * special(r));
+			else if (op == GUSE_OP_CLAIM)
+				memset(p + 8, fz_chance(r, 500) ? 0 : 'l',
+				       GUSE_NAME_SIZE);
+			else
+				put32(p + 4, special(r) | 1);
+			break;
+		case 4:		/* another size */
+			len = fz_chance(r, 800) ? len + 4 - 8 * fz_below(r, 2) :
+						  fz_below(r, 64);
+			fz_fill(r, p + 16, 64);
+			break;
+		case 5:		/* the size of a neighbouring message */
+			do
+				other = sizes[fz_below(r, 3)];
+			while (other == len);
+			len = other;
+			break;
+		default:	/* any line */
+			put32(p, fz_chance(r, 500) ? fz_below(r, ngpio + 2) :
+				 special(r));
+			break;
+		}
+	}
+	fz_msg_set(m, op, 0, 0, NULL, len);
 }
 
 /* A payload of @len bytes that looks like the reply to @opcode. */
@@ -279,14 +528,15 @@ void fz_gen_unknown(struct fz_rng *r, struct fz_msg *m)
 	static const uint16_t ops[] = {
 		0, GUSE_OP_READY, 3, 15, GUSE_OP_REQUEST, GUSE_OP_FREE,
 		GUSE_OP_CONSUMER, GUSE_OP_GET_DIRECTION, GUSE_OP_GET_VALUES,
-		GUSE_OP_SET_VALUES, GUSE_OP_IRQ_CONFIG, 26, 31, 33, 0x7fff,
-		0xffff,
+		GUSE_OP_SET_VALUES, GUSE_OP_IRQ_CONFIG, 26, 31,
+		GUSE_OP_UNCLAIM + 1, 0x7fff, 0xffff,
 	};
 	size_t len = fz_below(r, 64);
 	uint16_t op = fz_chance(r, 800) ? ops[fz_below(r, 16)] :
 					  (uint16_t)fz_next(r);
 
-	if (op == GUSE_OP_CREATE || op == GUSE_OP_SET_INPUTS)
+	if (op == GUSE_OP_CREATE || op == GUSE_OP_SET_INPUTS ||
+	    (op >= GUSE_OP_LINE_DIRECTION && op <= GUSE_OP_UNCLAIM))
 		op = 0;
 	fz_fill(r, m->buf + HDR_SIZE, len);
 	fz_msg_set(m, op, 0, 0, NULL, len);

@@ -54,6 +54,50 @@ static bool name_ok(const char *name, bool may_be_empty)
 	return len < GUSE_NAME_SIZE && (len || may_be_empty);
 }
 
+static bool test_line(const uint64_t *map, uint32_t line)
+{
+	return map[line / 64] >> (line % 64) & 1;
+}
+
+/*
+ * CREATE, GUSE_CREATE_F_LINE_INIT: @len bytes after the names must be
+ * @lines struct guse_line_init, each with known flags only (INVALID alone)
+ * and reserved 0, then one non-empty, NUL-terminated label per hog.
+ */
+static void check_line_init(const uint8_t *p, size_t len, uint32_t lines,
+			    struct fz_expect *e)
+{
+	size_t i, hogs = 0;
+	uint32_t flags;
+
+	if (len < (size_t)lines * sizeof(struct guse_line_init)) {
+		fault(e, EINVAL, "CREATE line state missing");
+		return;
+	}
+	for (i = 0; i < lines; i++) {
+		flags = get32(p + 8 * i);
+		if (flags & ~GUSE_LINE_INIT_F_ALL)
+			fault(e, EINVAL, "CREATE line state: unknown flag");
+		if (get32(p + 8 * i + 4))
+			fault(e, EINVAL, "CREATE line state: reserved nonzero");
+		if (flags & GUSE_LINE_INIT_F_INVALID &&
+		    flags != GUSE_LINE_INIT_F_INVALID)
+			fault(e, EINVAL, "CREATE line state: INVALID with another flag");
+		hogs += !!(flags & GUSE_LINE_INIT_F_HOG);
+	}
+	p += (size_t)lines * sizeof(struct guse_line_init);
+	len -= (size_t)lines * sizeof(struct guse_line_init);
+	if (len != hogs * GUSE_NAME_SIZE) {
+		fault(e, EINVAL, "CREATE hog labels: not one per hog");
+		return;
+	}
+	for (i = 0; i < hogs; i++)
+		if (!name_ok((const char *)p + i * GUSE_NAME_SIZE, false)) {
+			fault(e, EINVAL, "CREATE hog label empty or unterminated");
+			return;
+		}
+}
+
 /* gpio-guse, CREATE: every fault listed under "gpio-guse, CREATE". */
 static void check_create(const struct fz_conn *c, const uint8_t *p,
 			 size_t len, struct fz_expect *e)
@@ -76,8 +120,15 @@ static void check_create(const struct fz_conn *c, const uint8_t *p,
 			fault(e, EINVAL, "CREATE reserved nonzero");
 	if (flags & ~GUSE_CREATE_F_ALL)
 		fault(e, EINVAL, "CREATE unknown flag");
-	if (!lines || lines > c->max_lines)
+	/* a 1.0 server cannot mean the flags 1.1 added */
+	if ((le32toh(cr.version) & 0xffff) < 1 &&
+	    flags & ~GUSE_CREATE_F_ALL_1_0)
+		fault(e, EINVAL, "CREATE 1.1 flag with version 1.0");
+	if (!lines || lines > c->max_lines) {
+		/* nothing that follows can be laid out */
 		fault(e, EINVAL, "CREATE num_lines out of range");
+		return;
+	}
 	if (le32toh(cr.timeout_ms) > GUSE_TIMEOUT_MAX_MS)
 		fault(e, EINVAL, "CREATE timeout_ms too large");
 	if (!name_ok(cr.label, false))
@@ -85,7 +136,13 @@ static void check_create(const struct fz_conn *c, const uint8_t *p,
 	want = sizeof(cr);
 	if (flags & GUSE_CREATE_F_LINE_NAMES)
 		want += (size_t)lines * GUSE_NAME_SIZE;
-	if (len != want) {
+	if (flags & GUSE_CREATE_F_LINE_INIT) {
+		if (len < want) {
+			fault(e, EINVAL, "CREATE payload size");
+			return;
+		}
+		check_line_init(p + want, len - want, lines, e);
+	} else if (len != want) {
 		fault(e, EINVAL, "CREATE payload size");
 		return;
 	}
@@ -105,6 +162,7 @@ static void check_set_inputs(const struct fz_conn *c, const uint8_t *p,
 {
 	unsigned int words = GUSE_BITMAP_WORDS(c->ngpio), tail = c->ngpio % 64;
 	uint64_t mask, values;
+	unsigned int i;
 
 	if (len != sizeof(struct guse_bitmap) + 16 * (size_t)words) {
 		fault(e, EINVAL, "SET_INPUTS size");
@@ -118,6 +176,66 @@ static void check_set_inputs(const struct fz_conn *c, const uint8_t *p,
 	values = get64(p + 8 + 8 * (2 * words - 1));
 	if (tail && ((mask | values) >> tail))
 		fault(e, EINVAL, "SET_INPUTS bit beyond the last line");
+	for (i = 0; i < words; i++)
+		if (get64(p + 8 + 8 * i) & c->invalid[i]) {
+			fault(e, EINVAL, "SET_INPUTS of a line missing from the valid mask");
+			break;
+		}
+}
+
+/*
+ * gpio-guse, the notifications of protocol 1.1, on a chip whose CREATE
+ * announced 1.1: the payload (size, line on the chip and in the valid
+ * mask, reserved 0, direction and value, label), then the line's state.
+ */
+static void check_device(const struct fz_conn *c, uint16_t opcode,
+			 const uint8_t *p, size_t len, struct fz_expect *e)
+{
+	size_t want = opcode == GUSE_OP_LINE_DIRECTION ?
+		      sizeof(struct guse_device_direction) :
+		      opcode == GUSE_OP_CLAIM ?
+		      sizeof(struct guse_line_consumer) : sizeof(struct guse_line);
+	bool claimed;
+
+	if (c->version_minor < 1) {
+		fault(e, EOPNOTSUPP, "1.1 notification on the chip of a 1.0 server");
+		return;
+	}
+	if (len != want) {
+		fault(e, EINVAL, "1.1 notification payload size");
+		return;
+	}
+	e->line = get32(p);
+	if (e->line >= c->ngpio)
+		fault(e, EINVAL, "1.1 notification of a line beyond the chip");
+	else if (test_line(c->invalid, e->line))
+		fault(e, EINVAL, "1.1 notification of a line missing from the valid mask");
+	if (opcode == GUSE_OP_LINE_DIRECTION) {
+		if (get32(p + 4) != GUSE_DIRECTION_INPUT &&
+		    get32(p + 4) != GUSE_DIRECTION_OUTPUT)
+			fault(e, EINVAL, "LINE_DIRECTION direction");
+		if (get32(p + 8) > 1)
+			fault(e, EINVAL, "LINE_DIRECTION value");
+		if (get32(p + 12))
+			fault(e, EINVAL, "LINE_DIRECTION reserved nonzero");
+	} else if (get32(p + 4)) {
+		fault(e, EINVAL, "CLAIM/UNCLAIM reserved nonzero");
+	}
+	if (opcode == GUSE_OP_CLAIM && !name_ok((const char *)p + 8, false))
+		fault(e, EINVAL, "CLAIM label empty or unterminated");
+	if (e->nerr)
+		return;
+
+	/* the line's state: the device side's, exact; a host's, racing */
+	claimed = test_line(c->claimed, e->line);
+	if (opcode == GUSE_OP_UNCLAIM) {
+		if (!claimed)
+			fault(e, EINVAL, "UNCLAIM of a line not claimed");
+	} else if (opcode == GUSE_OP_CLAIM && claimed) {
+		fault(e, EBUSY, "CLAIM of a claimed line");
+	} else if (!claimed && test_line(c->host, e->line)) {
+		e->racy = true;	/* EBUSY if a host consumer holds it now */
+	}
 }
 
 /* Transport, replies (id nonzero). */
@@ -185,17 +303,24 @@ void fz_expect(const struct fz_conn *c, const void *buf, size_t count,
 	} else if (!c->live) {
 		e->kind = FZ_KIND_NOTIFY;
 		fault(e, EINVAL, "notification before CREATE");
-	} else if (opcode != GUSE_OP_SET_INPUTS) {
-		e->kind = FZ_KIND_NOTIFY;
-		fault(e, EOPNOTSUPP, "notification with an unknown opcode");
-	} else {
+	} else if (opcode == GUSE_OP_SET_INPUTS) {
 		e->kind = FZ_KIND_SET_INPUTS;
 		check_set_inputs(c, p + HDR_SIZE, len, e);
+	} else if (opcode >= GUSE_OP_LINE_DIRECTION &&
+		   opcode <= GUSE_OP_UNCLAIM) {
+		e->kind = FZ_KIND_LINE_DIRECTION + (opcode - GUSE_OP_LINE_DIRECTION);
+		check_device(c, opcode, p + HDR_SIZE, len, e);
+	} else {
+		e->kind = FZ_KIND_NOTIFY;
+		fault(e, EOPNOTSUPP, "notification with an unknown opcode");
 	}
 
 	e->ok = !e->nerr;
 	if (!e->why)
 		e->why = "well-formed";
+	/* "EBUSY: a host consumer holds the line", if one does now */
+	if (e->ok && e->racy)
+		fault(e, EBUSY, "well-formed; a host consumer may hold the line");
 	/* a request that may have timed out is gone for every reply */
 	if (e->kind == FZ_KIND_REPLY && e->id_state == FZ_ID_MAYBE)
 		fault(e, ENOENT, e->why);
@@ -205,7 +330,8 @@ void fz_expect(const struct fz_conn *c, const void *buf, size_t count,
 	 */
 	if (c->enomem && (count > SMALL_MSG ||
 			  (e->ok && (e->kind == FZ_KIND_CREATE ||
-				     e->kind == FZ_KIND_SET_INPUTS))))
+				     e->kind == FZ_KIND_SET_INPUTS ||
+				     e->kind == FZ_KIND_CLAIM))))
 		fault(e, ENOMEM, e->why);
 }
 

@@ -18,6 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/guse.h>
+
+/* Words of a line bitmap of the largest chip. */
+#define FZ_WORDS	GUSE_BITMAP_WORDS(GUSE_LINES_MAX)
+
 /* What the sender of a reply knows about its id. */
 enum fz_id_state {
 	FZ_ID_UNKNOWN,	/* never read, answered, or known to be gone */
@@ -25,11 +30,23 @@ enum fz_id_state {
 	FZ_ID_MAYBE,	/* read, not answered, may have timed out */
 };
 
-/* What the kernel knows about the connection, as far as the oracle needs. */
+/*
+ * What the kernel knows about the connection, as far as the oracle needs.
+ * The line bitmaps are the chip's (when live); the sender of the messages
+ * keeps @claimed: only its own CREATE (hogs), CLAIM and UNCLAIM change it.
+ */
 struct fz_conn {
 	bool live;		/* a CREATE succeeded */
 	unsigned int max_lines;	/* gpio-guse's max_lines */
 	unsigned int ngpio;	/* lines of the chip, when live */
+	unsigned int version_minor;	/* the protocol minor of its CREATE */
+	uint64_t invalid[FZ_WORDS];	/* lines missing from the valid mask */
+	uint64_t claimed[FZ_WORDS];	/* lines the device side holds */
+	/*
+	 * Lines host consumers may hold (requested or as interrupts) at the
+	 * moment of a write, racing it; no other line is ever held.
+	 */
+	uint64_t host[FZ_WORDS];
 	bool enomem;		/* allocation failures are being injected */
 	/* state of a reply id; NULL: every id is unknown */
 	enum fz_id_state (*lookup)(void *ctx, uint64_t id, uint16_t *opcode,
@@ -44,6 +61,9 @@ enum fz_kind {
 	FZ_KIND_CREATE,
 	FZ_KIND_SET_INPUTS,
 	FZ_KIND_NOTIFY,		/* id 0, another opcode */
+	FZ_KIND_LINE_DIRECTION,	/* the 1.1 device-side notifications */
+	FZ_KIND_CLAIM,
+	FZ_KIND_UNCLAIM,
 };
 
 #define FZ_MAX_ERRS 6
@@ -57,6 +77,8 @@ struct fz_expect {
 	uint64_t id;		/* FZ_KIND_REPLY */
 	enum fz_id_state id_state;
 	uint32_t error;		/* the header's error field */
+	uint32_t line;		/* FZ_KIND_LINE_DIRECTION, _CLAIM, _UNCLAIM */
+	bool racy;		/* a host consumer may hold that line */
 };
 
 void fz_expect(const struct fz_conn *c, const void *buf, size_t count,

@@ -18,7 +18,8 @@
 #define OK	(-1)	/* "success" in a case's list of outcomes */
 
 struct fixture {
-	uint8_t buf[HDR + sizeof(struct guse_create) + 4 * GUSE_NAME_SIZE];
+	uint8_t buf[HDR + sizeof(struct guse_create) + 4 * GUSE_NAME_SIZE +
+		    4 * sizeof(struct guse_line_init) + 4 * GUSE_NAME_SIZE];
 	size_t len;
 };
 
@@ -46,6 +47,67 @@ static struct guse_create *create(struct fixture *f, uint32_t lines,
 	cr->flags = flags;
 	strcpy(cr->label, "chip");
 	return cr;
+}
+
+/*
+ * A 4-line CREATE with line state (and 4 empty names with @names): line 0
+ * an output, line 1 a hog labelled "hog", line 2 invalid, line 3 an input
+ * held high.  Returns the line state; the label follows it.
+ */
+static struct guse_line_init *create_init(struct fixture *f, bool names)
+{
+	struct guse_create *cr;
+	struct guse_line_init *init;
+
+	cr = create(f, 4, GUSE_CREATE_F_LINE_INIT |
+		    (names ? GUSE_CREATE_F_LINE_NAMES : 0), names ? 4 : 0);
+	init = (void *)(f->buf + f->len);
+	init[0].flags = GUSE_LINE_INIT_F_OUTPUT;
+	init[1].flags = GUSE_LINE_INIT_F_HOG;
+	init[2].flags = GUSE_LINE_INIT_F_INVALID;
+	init[3].flags = GUSE_LINE_INIT_F_VALUE;
+	strcpy((char *)(init + 4), "hog");
+	f->len += 4 * sizeof(*init) + GUSE_NAME_SIZE;
+	((struct guse_msg_header *)f->buf)->len = f->len;
+	(void)cr;
+	return init;
+}
+
+/* Sets the length of the message to @len bytes, header included. */
+static void resize(struct fixture *f, size_t len)
+{
+	f->len = len;
+	((struct guse_msg_header *)f->buf)->len = len;
+}
+
+static void line_direction(struct fixture *f, uint32_t line, uint32_t dir,
+			   uint32_t value)
+{
+	struct guse_device_direction *d = (void *)(f->buf + HDR);
+
+	msg(f, GUSE_OP_LINE_DIRECTION, 0, 0, sizeof(*d));
+	d->line = line;
+	d->direction = dir;
+	d->value = value;
+}
+
+static struct guse_line_consumer *claim(struct fixture *f, uint32_t line)
+{
+	struct guse_line_consumer *lc = (void *)(f->buf + HDR);
+
+	msg(f, GUSE_OP_CLAIM, 0, 0, sizeof(*lc));
+	lc->line = line;
+	strcpy(lc->consumer, "dev");
+	return lc;
+}
+
+static struct guse_line *unclaim(struct fixture *f, uint32_t line)
+{
+	struct guse_line *l = (void *)(f->buf + HDR);
+
+	msg(f, GUSE_OP_UNCLAIM, 0, 0, sizeof(*l));
+	l->line = line;
+	return l;
 }
 
 static __le64 *set_inputs(struct fixture *f, unsigned int words)
@@ -107,6 +169,61 @@ bad:
 		return -1;						\
 } while (0)
 
+/* CREATE with GUSE_CREATE_F_LINE_INIT (1.1). */
+static int line_init_cases(const struct fz_conn *c, char *why, size_t len)
+{
+	struct guse_line_init *init;
+	struct fixture f;
+	char *label;
+
+	create_init(&f, false);
+	CHECK("line state", OK);
+	create_init(&f, true);
+	CHECK("names, then line state", OK);
+	create_init(&f, false);
+	((struct guse_create *)(f.buf + HDR))->version = GUSE_VERSION_MAJOR << 16;
+	CHECK("line state from a 1.0 server", EINVAL);
+	create_init(&f, false);
+	((struct guse_create *)(f.buf + HDR))->version = GUSE_VERSION_MAJOR << 16 | 7;
+	CHECK("line state from a 1.7 server", OK);
+	create_init(&f, false);
+	((struct guse_create *)(f.buf + HDR))->flags |= GUSE_CREATE_F_LINE_NAMES;
+	CHECK("line state where names should be", EINVAL);
+	create_init(&f, false)[3].flags |= GUSE_LINE_INIT_F_ALL + 1;
+	CHECK("line state unknown flag", EINVAL);
+	create_init(&f, false)[0].reserved = 1;
+	CHECK("line state reserved", EINVAL);
+	create_init(&f, false)[2].flags |= GUSE_LINE_INIT_F_OUTPUT;
+	CHECK("INVALID and OUTPUT", EINVAL);
+	create_init(&f, false)[2].flags |= GUSE_LINE_INIT_F_VALUE;
+	CHECK("INVALID and VALUE", EINVAL);
+	init = create_init(&f, false);
+	init[3].flags = GUSE_LINE_INIT_F_HOG | GUSE_LINE_INIT_F_OUTPUT |
+			GUSE_LINE_INIT_F_VALUE;
+	CHECK("a second hog without its label", EINVAL);
+	strcpy((char *)(init + 4) + GUSE_NAME_SIZE, "hog3");
+	resize(&f, f.len + GUSE_NAME_SIZE);
+	CHECK("two hogs, two labels", OK);
+	create_init(&f, false);
+	resize(&f, f.len - GUSE_NAME_SIZE);
+	CHECK("hog label missing", EINVAL);
+	create_init(&f, false);
+	resize(&f, f.len + GUSE_NAME_SIZE);
+	CHECK("a label too many", EINVAL);
+	label = (char *)(create_init(&f, false) + 4);
+	label[0] = 0;
+	CHECK("empty hog label", EINVAL);
+	memset(label, 'h', GUSE_NAME_SIZE);
+	CHECK("unterminated hog label", EINVAL);
+	create(&f, 4, GUSE_CREATE_F_LINE_INIT, 0);
+	CHECK("line state announced, none sent", EINVAL);
+	create_init(&f, false);
+	resize(&f, HDR + sizeof(struct guse_create) +
+		   3 * sizeof(struct guse_line_init));
+	CHECK("line state of 3 lines of 4", EINVAL);
+	return 0;
+}
+
 static int fresh_cases(const struct fz_conn *c, char *why, size_t len)
 {
 	struct guse_create *cr;
@@ -118,7 +235,7 @@ static int fresh_cases(const struct fz_conn *c, char *why, size_t len)
 	f.len = HDR - 1;
 	CHECK("23 bytes", EINVAL);
 	f.len = GUSE_MSG_SIZE_MAX + 1;
-	CHECK("65537 bytes", EINVAL);
+	CHECK("GUSE_MSG_SIZE_MAX + 1 bytes", EINVAL);
 	create(&f, 8, 0, 0);
 	CHECK("CREATE", OK);
 	f.len--;
@@ -142,8 +259,10 @@ static int fresh_cases(const struct fz_conn *c, char *why, size_t len)
 	CHECK("unterminated label", EINVAL);
 	create(&f, 8, 0, 0)->label[0] = 0;
 	CHECK("empty label", EINVAL);
-	create(&f, 8, 1U << 5, 0);
+	create(&f, 8, GUSE_CREATE_F_ALL + 1, 0);
 	CHECK("unknown flag", EINVAL);
+	create(&f, 8, 1U << 31, 0);
+	CHECK("unknown flag 31", EINVAL);
 	create(&f, 8, 0, 0)->reserved[7] = 1;
 	CHECK("reserved", EINVAL);
 	create(&f, 4, GUSE_CREATE_F_LINE_NAMES, 4);
@@ -166,7 +285,13 @@ static int fresh_cases(const struct fz_conn *c, char *why, size_t len)
 	CHECK("reply before CREATE", EINVAL);
 	set_inputs(&f, 1);
 	CHECK("SET_INPUTS before CREATE", EINVAL);
-	return 0;
+	line_direction(&f, 0, GUSE_DIRECTION_OUTPUT, 0);
+	CHECK("LINE_DIRECTION before CREATE", EINVAL);
+	claim(&f, 0);
+	CHECK("CLAIM before CREATE", EINVAL);
+	unclaim(&f, 0);
+	CHECK("UNCLAIM before CREATE", EINVAL);
+	return line_init_cases(c, why, len);
 }
 
 static int live_cases(const struct fz_conn *c, char *why, size_t len)
@@ -218,6 +343,117 @@ static int live_cases(const struct fz_conn *c, char *why, size_t len)
 	CHECK("an answer to CONSUMER", EOPNOTSUPP);
 	msg(&f, 0xffff, 0, 0, 3);
 	CHECK("unknown opcode", EOPNOTSUPP);
+	msg(&f, GUSE_OP_UNCLAIM + 1, 0, 0, 8);
+	CHECK("the opcode after UNCLAIM", EOPNOTSUPP);
+	return 0;
+}
+
+/*
+ * The 1.1 notifications on the 70-line chip of a 1.1 server: line 10 is
+ * invalid, line 11 claimed, line 20 may be held by a host consumer.
+ */
+static int device_cases(const struct fz_conn *c, char *why, size_t len)
+{
+	struct guse_device_direction *d;
+	struct guse_line_consumer *lc;
+	struct fixture f;
+	__le64 *w;
+
+	line_direction(&f, 0, GUSE_DIRECTION_OUTPUT, 1);
+	CHECK("LINE_DIRECTION", OK);
+	line_direction(&f, 69, GUSE_DIRECTION_INPUT, 0);
+	CHECK("LINE_DIRECTION of the last line", OK);
+	line_direction(&f, 70, GUSE_DIRECTION_INPUT, 0);
+	CHECK("LINE_DIRECTION of line 70", EINVAL);
+	line_direction(&f, 0xffffffff, GUSE_DIRECTION_INPUT, 0);
+	CHECK("LINE_DIRECTION of line 0xffffffff", EINVAL);
+	line_direction(&f, 10, GUSE_DIRECTION_INPUT, 0);
+	CHECK("LINE_DIRECTION of an invalid line", EINVAL);
+	line_direction(&f, 0, 2, 0);
+	CHECK("LINE_DIRECTION direction 2", EINVAL);
+	line_direction(&f, 0, GUSE_DIRECTION_OUTPUT, 2);
+	CHECK("LINE_DIRECTION value 2", EINVAL);
+	line_direction(&f, 0, GUSE_DIRECTION_INPUT, 0);
+	d = (void *)(f.buf + HDR);
+	d->reserved = 1;
+	CHECK("LINE_DIRECTION reserved", EINVAL);
+	line_direction(&f, 0, GUSE_DIRECTION_INPUT, 0);
+	resize(&f, f.len - 1);
+	CHECK("LINE_DIRECTION of 15 bytes", EINVAL);
+	line_direction(&f, 11, GUSE_DIRECTION_OUTPUT, 0);
+	CHECK("LINE_DIRECTION of a claimed line", OK);
+	line_direction(&f, 20, GUSE_DIRECTION_OUTPUT, 0);
+	CHECK("LINE_DIRECTION of a line a host may hold", OK, EBUSY);
+	line_direction(&f, 20, 5, 0);
+	CHECK("bad LINE_DIRECTION of a line a host may hold", EINVAL);
+	line_direction(&f, 0, GUSE_DIRECTION_OUTPUT, 0);
+	((struct guse_msg_header *)f.buf)->error = EIO;
+	CHECK("LINE_DIRECTION with an error", EINVAL);
+
+	claim(&f, 0);
+	CHECK("CLAIM", OK);
+	claim(&f, 11);
+	CHECK("CLAIM of a claimed line", EBUSY);
+	claim(&f, 20);
+	CHECK("CLAIM of a line a host may hold", OK, EBUSY);
+	claim(&f, 10);
+	CHECK("CLAIM of an invalid line", EINVAL);
+	claim(&f, 70);
+	CHECK("CLAIM of line 70", EINVAL);
+	claim(&f, 0)->reserved = 1;
+	CHECK("CLAIM reserved", EINVAL);
+	claim(&f, 0)->consumer[0] = 0;
+	CHECK("CLAIM empty label", EINVAL);
+	lc = claim(&f, 0);
+	memset(lc->consumer, 'c', GUSE_NAME_SIZE);
+	CHECK("CLAIM unterminated label", EINVAL);
+	lc->consumer[GUSE_NAME_SIZE - 1] = 0;
+	CHECK("CLAIM 31-character label", OK);
+	claim(&f, 11)->consumer[0] = 0;
+	CHECK("CLAIM of a claimed line with an empty label", EINVAL);
+	claim(&f, 0);
+	resize(&f, f.len + 1);
+	CHECK("CLAIM of 41 bytes", EINVAL);
+
+	unclaim(&f, 11);
+	CHECK("UNCLAIM", OK);
+	unclaim(&f, 0);
+	CHECK("UNCLAIM of a line not claimed", EINVAL);
+	unclaim(&f, 20);
+	CHECK("UNCLAIM of a line a host may hold", EINVAL);
+	unclaim(&f, 10);
+	CHECK("UNCLAIM of an invalid line", EINVAL);
+	unclaim(&f, 70);
+	CHECK("UNCLAIM of line 70", EINVAL);
+	unclaim(&f, 11)->reserved = 1;
+	CHECK("UNCLAIM reserved", EINVAL);
+	unclaim(&f, 11);
+	resize(&f, f.len - 4);
+	CHECK("UNCLAIM of 4 bytes", EINVAL);
+
+	w = set_inputs(&f, 2);
+	w[0] = 1ULL << 10;
+	CHECK("SET_INPUTS of an invalid line", EINVAL);
+	w[0] = 1ULL << 9;
+	w[2] = 1ULL << 10 | 1ULL << 9;
+	CHECK("SET_INPUTS of a line next to an invalid one", OK);
+	return 0;
+}
+
+/* The same on the chip of a 1.0 server: the opcodes do not exist. */
+static int device_1_0_cases(const struct fz_conn *c, char *why, size_t len)
+{
+	struct fixture f;
+
+	line_direction(&f, 0, GUSE_DIRECTION_OUTPUT, 1);
+	CHECK("LINE_DIRECTION, 1.0", EOPNOTSUPP);
+	line_direction(&f, 0, 7, 7);
+	resize(&f, f.len + 3);
+	CHECK("bad LINE_DIRECTION, 1.0", EOPNOTSUPP);
+	claim(&f, 11);
+	CHECK("CLAIM, 1.0", EOPNOTSUPP);
+	unclaim(&f, 11);
+	CHECK("UNCLAIM, 1.0", EOPNOTSUPP);
 	return 0;
 }
 
@@ -230,5 +466,14 @@ int fz_model_selftest(char *why, size_t len)
 	c.live = true;
 	c.ngpio = 70;
 	c.lookup = lookup;
-	return live_cases(&c, why, len);
+	if (live_cases(&c, why, len))
+		return -1;
+	c.version_minor = 1;
+	c.invalid[0] = 1ULL << 10;
+	c.claimed[0] = 1ULL << 11;
+	c.host[0] = 1ULL << 20;
+	if (device_cases(&c, why, len))
+		return -1;
+	c.version_minor = 0;
+	return device_1_0_cases(&c, why, len);
 }

@@ -122,6 +122,10 @@ static bool bitmap_ok(const struct fz_server *s, const struct raw_msg *m,
 	for (i = 0; i < nmaps; i++)
 		if (tail && bm->words[i * words + words - 1] >> tail)
 			return false;
+	/* "no message names" a line missing from the valid mask */
+	for (i = 0; i < words; i++)
+		if (bm->words[i] & s->invalid[i])
+			return false;
 	/* SET_VALUES: bits outside the mask are 0 */
 	for (i = 0; nmaps == 2 && i < words; i++)
 		if (bm->words[words + i] & ~bm->words[i])
@@ -191,8 +195,8 @@ static bool msg_ok(struct fz_server *s, const struct raw_msg *m, ssize_t n)
 			goto bad;
 		break;
 	}
-	/* every other message names one line first */
-	if (lc->line >= s->ngpio)
+	/* every other message names one line first, a valid one */
+	if (lc->line >= s->ngpio || s->invalid[lc->line / 64] >> (lc->line % 64) & 1)
 		goto bad;
 	return true;
 bad:
@@ -417,22 +421,76 @@ static void *server_thread(void *arg)
 	return NULL;
 }
 
-static int create_chip(struct fz_server *s, const char *label)
+/* The line state of CREATE: the bitmaps and what the server answers. */
+static void *line_state(struct fz_server *s, const uint32_t *line_flags,
+			size_t *len)
+{
+	size_t size = (size_t)s->ngpio * (sizeof(struct guse_line_init) +
+					  GUSE_NAME_SIZE);
+	char (*labels)[GUSE_NAME_SIZE] = calloc(s->ngpio, GUSE_NAME_SIZE);
+	const char **ptrs = calloc(s->ngpio, sizeof(*ptrs));
+	void *buf = malloc(size);
+	unsigned int i;
+	uint64_t bit;
+	uint32_t f;
+
+	if (!labels || !ptrs || !buf) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	for (i = 0; i < s->ngpio; i++) {
+		f = line_flags[i];
+		bit = 1ULL << (i % 64);
+		snprintf(labels[i], GUSE_NAME_SIZE, "hog-%u", i);
+		ptrs[i] = labels[i];
+		if (f & GUSE_LINE_INIT_F_INVALID)
+			s->invalid[i / 64] |= bit;
+		if (f & GUSE_LINE_INIT_F_HOG)
+			s->hogs[i / 64] |= bit;
+		if (f & GUSE_LINE_INIT_F_OUTPUT) {
+			s->init_out[i / 64] |= bit;
+			s->seen.is_output[i / 64] |= bit;
+			if (f & GUSE_LINE_INIT_F_VALUE)
+				s->seen.outputs[i / 64] |= bit;
+		} else if (f & GUSE_LINE_INIT_F_VALUE) {
+			s->seen.levels[i / 64] |= bit;
+		}
+	}
+	*len = raw_line_init(buf, size, s->ngpio, line_flags, ptrs);
+out:
+	free(labels);
+	free(ptrs);
+	return buf;
+}
+
+static int create_chip(struct fz_server *s, const char *label,
+		       const uint32_t *line_flags)
 {
 	struct raw_create a = {
 		.label = label, .num_lines = s->ngpio,
 		.timeout_ms = s->timeout_ms, .flags = s->flags,
 	};
 	char *names = NULL;
+	void *init = NULL;
 	struct raw_msg m;
 	unsigned int i;
 	int ret;
 
+	if (line_flags) {
+		a.flags |= GUSE_CREATE_F_LINE_INIT;
+		init = line_state(s, line_flags, &a.init_len);
+		if (!init)
+			return -ENOMEM;
+		a.init = init;
+	}
 	if (s->flags & GUSE_CREATE_F_LINE_NAMES) {
 		a.names_len = (size_t)s->ngpio * GUSE_NAME_SIZE;
 		names = calloc(1, a.names_len);
-		if (!names)
+		if (!names) {
+			free(init);
 			return -ENOMEM;
+		}
 		for (i = 0; i < s->ngpio; i++)
 			if (i % 3)	/* every third line unnamed */
 				snprintf(names + i * GUSE_NAME_SIZE,
@@ -441,6 +499,7 @@ static int create_chip(struct fz_server *s, const char *label)
 	}
 	ret = raw_send_create(s->fd, &a);
 	free(names);
+	free(init);
 	if (ret)
 		return ret;
 	ret = raw_recv(s->fd, &m, 5000);
@@ -458,7 +517,8 @@ static int create_chip(struct fz_server *s, const char *label)
 }
 
 int fz_server_start(struct fz_server *s, const char *label, unsigned int ngpio,
-		    uint32_t flags, unsigned int timeout_ms, uint64_t seed)
+		    uint32_t flags, const uint32_t *line_flags,
+		    unsigned int timeout_ms, uint64_t seed)
 {
 	int ret;
 
@@ -484,7 +544,7 @@ int fz_server_start(struct fz_server *s, const char *label, unsigned int ngpio,
 		goto err;
 	}
 	s->empty_since = now_ms();
-	ret = create_chip(s, label);
+	ret = create_chip(s, label, line_flags);
 	if (ret)
 		goto err;
 	ret = -pthread_create(&s->thread, NULL, server_thread, s);

@@ -49,6 +49,10 @@ struct fz_server {
 	unsigned int ngpio;
 	unsigned int timeout_ms;
 	uint32_t flags;		/* GUSE_CREATE_F_* */
+	/* from the line state of CREATE (GUSE_CREATE_F_LINE_INIT) */
+	uint64_t invalid[FZ_WORDS];	/* lines missing from the valid mask */
+	uint64_t hogs[FZ_WORDS];
+	uint64_t init_out[FZ_WORDS];	/* lines that start as outputs */
 	struct guse_ready ready;
 	pthread_t thread;
 	bool running;
@@ -80,10 +84,13 @@ struct fz_server {
 
 /*
  * Opens /dev/guse, creates the chip and starts the thread.  Returns 0 or a
- * negative errno.  @label names the chip; @seed the server's random stream.
+ * negative errno.  @label names the chip; @line_flags, if not NULL, are
+ * the GUSE_LINE_INIT_F_* of each line (a 1.1 CREATE with line state; hogs
+ * are labelled "hog-N"); @seed the server's random stream.
  */
 int fz_server_start(struct fz_server *s, const char *label, unsigned int ngpio,
-		    uint32_t flags, unsigned int timeout_ms, uint64_t seed);
+		    uint32_t flags, const uint32_t *line_flags,
+		    unsigned int timeout_ms, uint64_t seed);
 /* Stops the thread (does not close the file). */
 void fz_server_stop(struct fz_server *s);
 /* Closes the file (removes the chip) and frees everything. */
