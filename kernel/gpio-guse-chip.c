@@ -178,23 +178,26 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 		    !guse_compat_line_label(gc, offset, msg.consumer,
 					    sizeof(msg.consumer)))
 			set_bit(offset, chip->consumer_pending);
+		/* held from now on: the device side must not change it */
+		mutex_lock(&chip->lines_lock);
+		set_bit(offset, chip->requested);
+		mutex_unlock(&chip->lines_lock);
 		ret = guse_conn_call_seen(chip->conn, GUSE_OP_REQUEST, &msg,
 					  sizeof(msg), NULL, 0,
 					  chip->timeout_ms, &seen);
 		if (ret)
 			clear_bit(offset, chip->consumer_pending);
 	}
-	if (!ret) {
-		mutex_lock(&chip->lines_lock);
-		set_bit(offset, chip->requested);
+	mutex_lock(&chip->lines_lock);
+	__assign_bit(offset, chip->requested, !ret);
+	if (!ret)
 		chip->free_msg[offset] = free_msg;
-		mutex_unlock(&chip->lines_lock);
-	} else if (free_msg && seen && (ret == -ETIMEDOUT || ret == -EINTR)) {
+	mutex_unlock(&chip->lines_lock);
+	if (ret && free_msg && seen && (ret == -ETIMEDOUT || ret == -EINTR))
 		/* the server read it and may have granted it: undo that */
 		guse_conn_send_prepared(chip->conn, free_msg);
-	} else if (free_msg) {
+	else if (ret && free_msg)
 		guse_conn_discard(free_msg);
-	}
 out:
 	guse_gpio_leave(chip);
 	return ret;

@@ -214,6 +214,27 @@ void guse_gpio_device_release(struct guse_gpio *chip)
 	mutex_unlock(&chip->dev_lock);
 }
 
+/* Sets the level the kernel holds for @line as a SET_INPUTS would. */
+static int guse_gpio_inject_one(struct guse_gpio *chip, unsigned int line,
+				bool level)
+{
+	unsigned int words = GUSE_BITMAP_WORDS(chip->gc.ngpio);
+	size_t len = sizeof(struct guse_bitmap) + 2 * words * sizeof(__le64);
+	struct guse_bitmap *bm;
+	int ret;
+
+	bm = kzalloc(len, GFP_KERNEL);
+	if (!bm)
+		return -ENOMEM;
+	bm->num_words = cpu_to_le32(words);
+	bm->words[line / 64] = cpu_to_le64(BIT_ULL(line % 64));
+	if (level)
+		bm->words[words + line / 64] = cpu_to_le64(BIT_ULL(line % 64));
+	ret = guse_gpio_set_inputs(chip, bm, len);
+	kfree(bm);
+	return ret;
+}
+
 /* A line a message may name: on the chip and in the valid mask. */
 static bool guse_gpio_line_ok(struct guse_gpio *chip, u32 line)
 {
@@ -238,7 +259,6 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 	u32 line = le32_to_cpu(msg->line), dir = le32_to_cpu(msg->direction);
 	u32 value = le32_to_cpu(msg->value);
 	struct gpio_desc *desc;
-	unsigned long flags;
 	int ret;
 
 	if (!guse_gpio_line_ok(chip, line) || msg->reserved || value > 1 ||
@@ -259,15 +279,20 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 		goto out;
 	}
 
-	guse_gpio_dev_begin(chip, line);
+	/*
+	 * An input's level goes the way of SET_INPUTS, behind injections
+	 * queued before (they may change this line too).
+	 */
 	if (dir == GUSE_DIRECTION_INPUT) {
-		raw_spin_lock_irqsave(&chip->state_lock, flags);
-		__assign_bit(line, chip->levels, value);
-		raw_spin_unlock_irqrestore(&chip->state_lock, flags);
-		ret = gpiod_direction_input(desc);
-	} else {
-		ret = gpiod_direction_output_raw(desc, value);
+		ret = guse_gpio_inject_one(chip, line, value);
+		if (ret)
+			goto out;
 	}
+	guse_gpio_dev_begin(chip, line);
+	if (dir == GUSE_DIRECTION_INPUT)
+		ret = gpiod_direction_input(desc);
+	else
+		ret = gpiod_direction_output_raw(desc, value);
 	guse_gpio_dev_end(chip);
 out:
 	mutex_unlock(&chip->dev_lock);

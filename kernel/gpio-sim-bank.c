@@ -402,7 +402,7 @@ static void *gsc_create_msg(struct gsc_bank *bank, const char *dev_name,
 	if (bank->label[0])
 		strscpy(cr->label, bank->label, sizeof(cr->label));
 	else
-		snprintf(cr->label, sizeof(cr->label), "%s-node%u", dev_name,
+		snprintf(cr->label, sizeof(cr->label), "%s:node%u", dev_name,
 			 bank->index);
 	names = (void *)(cr + 1);
 	init = (void *)(names + n);

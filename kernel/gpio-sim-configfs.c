@@ -10,8 +10,9 @@
  *
  * Writing 1 to live registers the platform device "gpio-sim.N" and makes
  * each bank a guse chip under it (gpio-sim-bank.c); 0 removes them.  While
- * live, the configuration cannot change: attribute writes fail with EBUSY,
- * new groups cannot be made, and the groups are pinned (rmdir: EBUSY).
+ * live, the configuration cannot change: attribute writes fail with EBUSY
+ * and new groups cannot be made.  As in gpio-sim, a bank directory may be
+ * removed while live: its chip stays until the device goes.
  */
 #define pr_fmt(fmt) "gpio-sim: " fmt
 
@@ -25,12 +26,15 @@
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "gpio-sim-compat.h"
 
 /* Protects every configuration and the live state of every device. */
 static DEFINE_MUTEX(gsc_lock);
 static DEFINE_IDA(gsc_ida);
+/* removes platform devices once their chips are gone (gsc_dev_stop()) */
+static struct workqueue_struct *gsc_wq;
 
 /**
  * struct gsc_dev - a configfs device directory
@@ -49,12 +53,15 @@ struct gsc_dev {
  * @group: its configfs group
  * @dev: its device
  * @node: entry in @dev's banks
+ * @removed: the directory is gone while the device is live: the bank
+ *	stays, live, until the device stops
  * @bank: the configuration and live state
  */
 struct gsc_bank_item {
 	struct config_group group;
 	struct gsc_dev *dev;
 	struct list_head node;
+	bool removed;
 	struct gsc_bank bank;
 };
 
@@ -446,11 +453,17 @@ static struct config_group *gsc_make_line(struct config_group *group,
 static void gsc_bank_release(struct config_item *item)
 {
 	struct gsc_bank_item *b = to_gsc_bank(item);
+	bool keep;
 
 	mutex_lock(&gsc_lock);
-	list_del(&b->node);
+	keep = gsc_dev_live(b->dev);
+	if (keep)
+		b->removed = true;	/* freed by gsc_dev_stop() */
+	else
+		list_del(&b->node);
 	mutex_unlock(&gsc_lock);
-	kfree(b);
+	if (!keep)
+		kfree(b);
 }
 
 static struct configfs_item_operations gsc_bank_item_ops = {
@@ -492,25 +505,6 @@ static ssize_t gsc_dev_live_show(struct config_item *item, char *page)
 	return ret;
 }
 
-/*
- * Pins (or unpins) every group below @group, so that rmdir fails with
- * EBUSY while the device is live.
- */
-static void gsc_pin(struct config_group *group, bool pin)
-{
-	struct config_item *item;
-
-	list_for_each_entry(item, &group->cg_children, ci_entry) {
-		if (item->ci_type == &gsc_line_type ||
-		    item->ci_type == &gsc_bank_type)
-			gsc_pin(to_config_group(item), pin);
-		if (pin && configfs_depend_item_unlocked(&gsc_subsys, item))
-			pr_warn("cannot pin %s\n", config_item_name(item));
-		else if (!pin)
-			configfs_undepend_item_unlocked(item);
-	}
-}
-
 /* Bank labels must differ (gpio-sim refuses duplicates). */
 static bool gsc_labels_unique(struct gsc_dev *dev)
 {
@@ -524,17 +518,69 @@ static bool gsc_labels_unique(struct gsc_dev *dev)
 	return true;
 }
 
+/**
+ * struct gsc_dying - a platform device waiting for its chips to go
+ * @work: polls for them
+ * @pdev: the device
+ */
+struct gsc_dying {
+	struct delayed_work work;
+	struct platform_device *pdev;
+};
+
+static int gsc_is_gpio_dev(struct device *dev, void *data)
+{
+	return dev->bus && !strcmp(dev->bus->name, "gpio");
+}
+
+/*
+ * A chip whose lines consumers still hold outlives its server on 6.1
+ * (guse-compat.h, GUSE_COMPAT_REMOVE_WHEN_RELEASED): its parent must stay
+ * registered until it is gone.
+ */
+static void gsc_reap(struct work_struct *work)
+{
+	struct gsc_dying *d = container_of(to_delayed_work(work),
+					   struct gsc_dying, work);
+	int id = d->pdev->id;
+
+	if (device_for_each_child(&d->pdev->dev, NULL, gsc_is_gpio_dev)) {
+		queue_delayed_work(gsc_wq, &d->work, HZ / 10);
+		return;
+	}
+	platform_device_unregister(d->pdev);
+	ida_free(&gsc_ida, id);
+	kfree(d);
+	/* destroy_workqueue() in the module's exit waits for this return */
+	module_put(THIS_MODULE);
+}
+
 static void gsc_dev_stop(struct gsc_dev *dev, struct gsc_bank_item *upto)
 {
-	struct gsc_bank_item *b;
+	struct gsc_bank_item *b, *tmp;
+	struct gsc_dying *d;
 
-	list_for_each_entry(b, &dev->banks, node) {
+	list_for_each_entry_safe(b, tmp, &dev->banks, node) {
 		if (b == upto)
 			break;
 		gsc_bank_stop(&b->bank);
+		if (b->removed) {
+			list_del(&b->node);
+			kfree(b);
+		}
 	}
-	ida_free(&gsc_ida, dev->pdev->id);
-	platform_device_unregister(dev->pdev);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (d && device_for_each_child(&dev->pdev->dev, NULL,
+				       gsc_is_gpio_dev)) {
+		__module_get(THIS_MODULE);
+		d->pdev = dev->pdev;
+		INIT_DELAYED_WORK(&d->work, gsc_reap);
+		queue_delayed_work(gsc_wq, &d->work, HZ / 10);
+	} else {
+		kfree(d);
+		ida_free(&gsc_ida, dev->pdev->id);
+		platform_device_unregister(dev->pdev);
+	}
 	dev->pdev = NULL;
 }
 
@@ -578,16 +624,12 @@ static ssize_t gsc_dev_live_store(struct config_item *item, const char *page,
 	if (ret)
 		return ret;
 	mutex_lock(&gsc_lock);
-	if (live == gsc_dev_live(dev)) {
+	if (live == gsc_dev_live(dev))
 		ret = -EPERM;
-	} else if (live) {
+	else if (live)
 		ret = gsc_dev_start(dev);
-		if (!ret)
-			gsc_pin(&dev->group, true);
-	} else {
-		gsc_pin(&dev->group, false);
+	else
 		gsc_dev_stop(dev, NULL);
-	}
 	mutex_unlock(&gsc_lock);
 	return ret ? ret : count;
 }
@@ -684,15 +726,25 @@ static struct configfs_subsystem gsc_subsys = {
 
 static int __init gsc_init(void)
 {
+	int ret;
+
+	gsc_wq = alloc_workqueue("gpio-sim", WQ_UNBOUND, 0);
+	if (!gsc_wq)
+		return -ENOMEM;
 	config_group_init(&gsc_subsys.su_group);
 	mutex_init(&gsc_subsys.su_mutex);
-	return configfs_register_subsystem(&gsc_subsys);
+	ret = configfs_register_subsystem(&gsc_subsys);
+	if (ret)
+		destroy_workqueue(gsc_wq);
+	return ret;
 }
 module_init(gsc_init);
 
 static void __exit gsc_exit(void)
 {
 	configfs_unregister_subsystem(&gsc_subsys);
+	/* no device is dying: each holds a module reference */
+	destroy_workqueue(gsc_wq);
 	ida_destroy(&gsc_ida);
 }
 module_exit(gsc_exit);

@@ -1337,6 +1337,50 @@ TEST_F_TIMEOUT(device, unclaim_malformed_einval, TIMEOUT_S)
 	EXPECT_EQ(0, raw_unclaim(fd, L_FREE));
 }
 
+/* A consumer requesting line 3 of the chip named by @arg: 0 or errno. */
+static void *request_line3(void *arg)
+{
+	struct user_req r = {
+		.first = 3, .num = 1,
+		.direction = GPIOD_LINE_DIRECTION_INPUT, .consumer = CONSUMER,
+	};
+
+	return (void *)(intptr_t)user_request_once(arg, &r);
+}
+
+/*
+ * A host request in progress (the server read REQUEST and did not answer
+ * yet) holds the line: the device side cannot change or claim it.  Before
+ * the fix LINE_DIRECTION went through (only CLAIM was refused) and the
+ * consumer's own direction then silently replaced it.
+ */
+TEST_F_TIMEOUT(fresh, device_side_request_in_progress_ebusy, TIMEOUT_S)
+{
+	struct guse_ready ready;
+	struct raw_msg m;
+	pthread_t consumer;
+	int fd = self->fd, n;
+	void *res;
+
+	ASSERT_EQ(0, raw_create_chip(fd, "inprogress", 8, 10000,
+				     GUSE_CREATE_F_REQUEST, &ready));
+	ASSERT_EQ(0, pthread_create(&consumer, NULL, request_line3,
+				    ready.chip_name));
+	do {
+		n = raw_recv(fd, &m, 10000);
+		ASSERT_GT(n, 0);
+	} while (le16toh(m.hdr.opcode) != GUSE_OP_REQUEST);
+	EXPECT_EQ(-EBUSY, raw_line_direction(fd, 3, GUSE_DIRECTION_OUTPUT, 1));
+	EXPECT_EQ(-EBUSY, raw_claim(fd, 3, "device"));
+	/* the other lines are free */
+	EXPECT_EQ(0, raw_line_direction(fd, 4, GUSE_DIRECTION_OUTPUT, 1));
+	/* the server goes: the request fails, the consumer returns */
+	close(fd);
+	self->fd = -1;
+	ASSERT_EQ(0, pthread_join(consumer, &res));
+	EXPECT_NE(0, (intptr_t)res);
+}
+
 /* ---- a chip whose CREATE is larger than 1.0's 64 KiB limit ---- */
 
 /* 1024 named lines, all hogs: 80 + 1024 * (32 + 8 + 32) payload bytes. */
