@@ -188,6 +188,40 @@ if [ ! -f "$kst/.complete" ]; then
 	touch "$kst/.complete"
 fi
 
+# --- the kernel's gpio-mockup selftest, a test dependency -----------------
+# tests/kselftest/86-gpio-mockup.sh runs tools/testing/selftests/gpio/
+# gpio-mockup.sh (which sources gpio-mockup-sysfs.sh) of the same
+# linux-source-6.12, unmodified, against guse-sim chips through the shim in
+# tests/upstream/gpio-mockup/.  Its helper gpio-mockup-cdev is built here
+# from that source against the installed uapi headers (linux-libc-dev), next
+# to the scripts, where gpio-mockup.sh looks for it.
+# gpio-sim.sh and its helpers gpio-chip-info and gpio-line-name run in
+# tests/kselftest/48-gpiosim-compat.sh against guse's gpio-sim.ko.
+kgpio=$cache/kselftest-gpio
+if [ ! -f "$kgpio/.complete" ] || [ ! -x "$kgpio/gpio-line-name" ]; then
+	say "extracting the gpio selftests (gpio-mockup, gpio-sim) from linux-source-6.12"
+	deb=$cache/debs/linux-source-6.12_${GUSE_DEBUG_SOURCE_VERSION}_all.deb
+	if [ ! -f "$deb" ]; then
+		(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"linux-source-6.12=$GUSE_DEBUG_SOURCE_VERSION" >/dev/null)
+	fi
+	rm -rf "$kgpio"
+	mkdir -p "$kgpio"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/linux-source-6.12.tar.xz |
+		tar -xJ -C "$kgpio" --strip-components=5 \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-mockup.sh \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-mockup-sysfs.sh \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-mockup-cdev.c \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-sim.sh \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-chip-info.c \
+			linux-source-6.12/tools/testing/selftests/gpio/gpio-line-name.c
+	for p in gpio-mockup-cdev gpio-chip-info gpio-line-name; do
+		cc -O2 -g -Wall -o "$kgpio/$p" "$kgpio/$p.c"
+	done
+	echo "linux-source-6.12 $GUSE_DEBUG_SOURCE_VERSION" >"$kgpio/ORIGIN"
+	touch "$kgpio/.complete"
+fi
+
 # --- trixie chroot with the 7.3 headers ----------------------------------
 root=$cache/trixie-root
 if [ ! -f "$root/.complete" ]; then
