@@ -28,6 +28,7 @@
 #include <linux/guse.h>
 
 #include "gpio-guse.h"
+#include "guse-bitmap.h"
 #include "guse-compat.h"
 #include "guse-transport.h"
 
@@ -331,17 +332,6 @@ struct guse_gpio_bitmap_msg {
 	__le64 words[2 * GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
 };
 
-static void guse_gpio_put_bitmap(__le64 *dst, const unsigned long *src,
-				 unsigned int nbits)
-{
-	u64 tmp[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
-	unsigned int i;
-
-	bitmap_to_arr64(tmp, src, nbits);
-	for (i = 0; i < GUSE_BITMAP_WORDS(nbits); i++)
-		dst[i] = cpu_to_le64(tmp[i]);
-}
-
 static void guse_gpio_flush_consumers(struct guse_gpio *chip,
 				      const unsigned long *mask)
 {
@@ -360,9 +350,7 @@ static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 	DECLARE_BITMAP(local, GUSE_LINES_MAX);
 	struct guse_gpio_bitmap_msg *msg, *reply;
 	size_t len = sizeof(struct guse_bitmap) + words * sizeof(__le64);
-	u64 tmp[GUSE_BITMAP_WORDS(GUSE_LINES_MAX)];
 	unsigned long flags;
-	unsigned int i;
 	int ret = 0;
 
 	if (!guse_gpio_enter(chip))
@@ -392,15 +380,13 @@ static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 	}
 	reply = msg + 1;
 	msg->hdr.num_words = cpu_to_le32(words);
-	guse_gpio_put_bitmap(msg->hdr.words, remote, nbits);
+	guse_bitmap_to_le64(msg->hdr.words, remote, nbits);
 	ret = guse_gpio_call(chip, GUSE_OP_GET_VALUES, msg, len, reply, len);
 	if (!ret) {
-		for (i = 0; i < words; i++)
-			tmp[i] = le64_to_cpu(reply->hdr.words[i]);
 		if (le32_to_cpu(reply->hdr.num_words) != words) {
 			ret = -EPROTO;
 		} else {
-			bitmap_from_arr64(local, tmp, nbits);
+			guse_bitmap_from_le64(local, reply->hdr.words, nbits);
 			bitmap_and(local, local, remote, nbits);
 			bitmap_andnot(bits, bits, remote, nbits);
 			bitmap_or(bits, bits, local, nbits);
@@ -446,8 +432,8 @@ static int guse_gpio_do_set_multiple(struct gpio_chip *gc,
 	}
 	bitmap_and(values, bits, mask, nbits);
 	msg->hdr.num_words = cpu_to_le32(words);
-	guse_gpio_put_bitmap(msg->hdr.words, mask, nbits);
-	guse_gpio_put_bitmap(msg->hdr.words + words, values, nbits);
+	guse_bitmap_to_le64(msg->hdr.words, mask, nbits);
+	guse_bitmap_to_le64(msg->hdr.words + words, values, nbits);
 	ret = guse_gpio_call(chip, GUSE_OP_SET_VALUES, msg,
 			     sizeof(struct guse_bitmap) +
 			     2 * words * sizeof(__le64), NULL, 0);

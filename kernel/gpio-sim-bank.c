@@ -24,6 +24,7 @@
 #include <linux/guse.h>
 
 #include "gpio-sim-compat.h"
+#include "guse-bitmap.h"
 #include "guse-transport.h"
 
 /* How long a bank may take to come up (READY) before live fails. */
@@ -63,28 +64,6 @@ static bool gsc_level(struct gsc_bank *bank, unsigned int line)
 	return test_bit(line, bank->pull);
 }
 
-static void gsc_put_bits(__le64 *dst, const unsigned long *src,
-			 unsigned int n)
-{
-	u64 tmp[GUSE_BITMAP_WORDS(GSC_LINES_MAX)];
-	unsigned int i;
-
-	bitmap_to_arr64(tmp, src, n);
-	for (i = 0; i < GUSE_BITMAP_WORDS(n); i++)
-		dst[i] = cpu_to_le64(tmp[i]);
-}
-
-static void gsc_get_bits(unsigned long *dst, const __le64 *src,
-			 unsigned int n)
-{
-	u64 tmp[GUSE_BITMAP_WORDS(GSC_LINES_MAX)];
-	unsigned int i;
-
-	for (i = 0; i < GUSE_BITMAP_WORDS(n); i++)
-		tmp[i] = le64_to_cpu(src[i]);
-	bitmap_from_arr64(dst, tmp, n);
-}
-
 /* Injects the level of @line (its pull, as the kernel reads inputs). */
 static int gsc_inject(struct gsc_bank *bank, unsigned int line, bool level)
 {
@@ -102,8 +81,8 @@ static int gsc_inject(struct gsc_bank *bank, unsigned int line, bool level)
 	__set_bit(line, mask);
 	__assign_bit(line, values, level);
 	m->bits.bm.num_words = cpu_to_le32(words);
-	gsc_put_bits(m->bits.bm.words, mask, bank->ngpio);
-	gsc_put_bits(m->bits.bm.words + words, values, bank->ngpio);
+	guse_bitmap_to_le64(m->bits.bm.words, mask, bank->ngpio);
+	guse_bitmap_to_le64(m->bits.bm.words + words, values, bank->ngpio);
 	ret = gsc_write(bank, m, GUSE_OP_SET_INPUTS, 0, 0,
 			sizeof(m->bits.bm) + 2 * words * sizeof(__le64));
 	kfree(m);
@@ -130,6 +109,7 @@ static void gsc_request(struct gsc_bank *bank, const struct guse_msg_header *h,
 	const struct guse_set_config *cfg = p;
 	const struct guse_line_value *lv = p;
 	const struct guse_line *l = p;
+	const struct guse_bitmap *bm = p;
 	DECLARE_BITMAP(mask, GSC_LINES_MAX);
 	DECLARE_BITMAP(vals, GSC_LINES_MAX);
 	u32 error = 0;
@@ -163,21 +143,18 @@ static void gsc_request(struct gsc_bank *bank, const struct guse_msg_header *h,
 		__assign_bit(line, bank->output, le32_to_cpu(lv->value));
 		break;
 	case GUSE_OP_GET_VALUES:
-		gsc_get_bits(mask, ((const struct guse_bitmap *)p)->words,
-			     bank->ngpio);
+		guse_bitmap_from_le64(mask, bm->words, bank->ngpio);
 		bitmap_zero(vals, bank->ngpio);
 		for_each_set_bit(line, mask, bank->ngpio)
 			__assign_bit(line, vals, gsc_level(bank, line));
 		m->bits.bm.num_words = cpu_to_le32(words);
 		m->bits.bm.reserved = 0;
-		gsc_put_bits(m->bits.bm.words, vals, bank->ngpio);
+		guse_bitmap_to_le64(m->bits.bm.words, vals, bank->ngpio);
 		n = sizeof(m->bits.bm) + words * sizeof(__le64);
 		break;
 	case GUSE_OP_SET_VALUES:
-		gsc_get_bits(mask, ((const struct guse_bitmap *)p)->words,
-			     bank->ngpio);
-		gsc_get_bits(vals, ((const struct guse_bitmap *)p)->words +
-			     words, bank->ngpio);
+		guse_bitmap_from_le64(mask, bm->words, bank->ngpio);
+		guse_bitmap_from_le64(vals, bm->words + words, bank->ngpio);
 		bitmap_replace(bank->output, bank->output, vals, mask,
 			       bank->ngpio);
 		break;
