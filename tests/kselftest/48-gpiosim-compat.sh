@@ -8,6 +8,7 @@
 # mount namespace of this test).  On a kernel with its own gpio-sim the
 # module is not built and the same selftest runs against the in-tree one,
 # the reference.
+# guse-test-timeout: 360
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
@@ -23,9 +24,12 @@ cleanup() {
 		echo 0 >"$d/live" 2>/dev/null
 		rmdir "$d"/*/line*/hog "$d"/*/line* "$d"/*/ "$d" 2>/dev/null
 	done
+	# whichever gpio-sim this test loaded goes again
+	modprobe -r gpio-sim 2>/dev/null || rmmod gpio_sim 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT
 
 ktap_plan 4
 

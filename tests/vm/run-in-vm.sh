@@ -6,7 +6,9 @@
 #
 # Each test is a program printing KTAP and exiting 0 (pass), 4 (skip) or
 # anything else (fail).  Its output is streamed as "# " diagnostic lines.
-# GUSE_TEST_TIMEOUT (seconds, default 120) bounds every test.
+# GUSE_TEST_TIMEOUT (seconds, default 120) bounds every test; a test that
+# needs longer says so in a line "# guse-test-timeout: SECONDS" (scaled as
+# GUSE_TEST_TIMEOUT is against its default, e.g. 4x on the debug kernel).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,15 +29,18 @@ n=0 failed=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
+	limit=$per_test_timeout
+	own=$(sed -n 's/^# guse-test-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+	[ -n "$own" ] && limit=$((own * per_test_timeout / 120))
 	set +e
 	# timeout signals its whole process group: servers the test started too
-	timeout -k 5 "$per_test_timeout" bash "$t" </dev/null 2>&1 | sed -u 's/^/# /'
+	timeout -k 5 "$limit" bash "$t" </dev/null 2>&1 | sed -u 's/^/# /'
 	st=${PIPESTATUS[0]}
 	set -e
 	case $st in
 	0) echo "ok $n $name" ;;
 	4) echo "ok $n $name # SKIP" ;;
-	124) echo "not ok $n $name # TIMEOUT after ${per_test_timeout}s"; failed=1 ;;
+	124) echo "not ok $n $name # TIMEOUT after ${limit}s"; failed=1 ;;
 	*) echo "not ok $n $name # exit status $st"; failed=1 ;;
 	esac
 done
