@@ -90,7 +90,7 @@ out=$("$list")
 ktap_ok "guse-list shows the chip with its server" \
 	grep -q "$chip.*guse-tools.*${pids[0]}" <<<"$out"
 ktap_ok "guse-list --json is valid JSON naming the chip" \
-	python3 -c 'import json,sys; d=json.load(sys.stdin); assert sys.argv[1] in json.dumps(d)' "$chip" <<<"$("$list" --json)"
+	python3 -c 'import json,sys; ds=[json.loads(l) for l in sys.stdin if l.strip()]; assert any(d["chip_name"] == sys.argv[1] for d in ds)' "$chip" <<<"$("$list" --json)"
 
 kill -TERM "${pids[0]}"
 wait "${pids[0]}"
