@@ -86,8 +86,16 @@ run_ns modprobe gpio-sim 2>"$work/modprobe.err"
 ktap_ok "modprobe gpio-sim loads guse's module" \
 	bash -c 'grep -qw "^gpio_sim" /proc/modules && modinfo -F description "$1" | grep -q guse' _ "$mods/gpio-sim.ko"
 
-# the selftest loads the module itself (modprobe): in our namespace
+# the selftest loads the module itself (modprobe): in our namespace.  Its
+# check 4.1 reads sysfs a fixed 100 ms after starting gpio-mockup-cdev in
+# the background (upstream's "FIXME"), which a loaded TCG host can miss:
+# only that failure gets a second run, and says so.
 run_ns sh -c "cd '$work/st' && sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1
+if ! selftest_ok && tail -3 "$work/selftest.log" | grep -q "^4.1. " &&
+	grep -q "incorrect value read from sysfs" "$work/selftest.log"; then
+	ktap_diag "gpio-sim.sh missed its 100 ms window in 4.1; second run"
+	run_ns sh -c "cd '$work/st' && sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1
+fi
 ktap_result "$(selftest_ok; echo $?)" \
 	"gpio-sim.sh passes against guse's gpio-sim ($(checks) checks)" \
 	"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
