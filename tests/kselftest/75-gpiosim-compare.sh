@@ -182,19 +182,27 @@ release() {
 	until_ok 10 unheld "$1" gpioset || echo "line $1 not released"
 }
 # mon OUT ARGS...: gpiomon with a banner, in the background, into $work/OUT,
-# once its edge detector exists (its interrupt is listed: the banner comes
-# before the request); every run ends by itself (-n, --idle-timeout)
+# once its edge detector exists: its interrupt is listed, and its line
+# info says it watches edges (the banner comes before the request, and the
+# interrupt is listed before gpiolib enables edge detection on it); every
+# run ends by itself (-n, --idle-timeout)
 mon() {
 	local out=$work/$1
 	shift
 	gpiomon -c "$chip" --banner -F '%o %E' "$@" >"$out" 2>&1 &
 	monitor=$!
-	until_ok 10 watching || echo "gpiomon did not start"
+	until_ok 10 watching "${@: -1}" || echo "gpiomon did not start"
 }
-watching() { [[ $(</proc/interrupts) == *gpiomon* ]]; }
+not_watching() { [[ $(</proc/interrupts) != *gpiomon* ]]; }
+watching() {
+	[[ $(</proc/interrupts) == *gpiomon* ]] &&
+		[[ $(gpioinfo -c "$chip" "$1" 2>/dev/null) == *edges=* ]]
+}
 mon_done() {
 	local out
 	wait "$monitor"
+	# its interrupt must be gone, or the next mon would take it for its own
+	until_ok 10 not_watching || echo "gpiomon's interrupt stayed"
 	out=$(<"$work/$1")
 	echo "${out//$chip/CHIP}"
 }
