@@ -9,14 +9,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sim=$top/tools/guse-sim
 list=$top/tools/guse-list
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 . "$top/tests/lib/sim.sh"
 
 ktap_plan 20

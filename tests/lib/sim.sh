@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154  # $top, $work and pids: set by the sourcing script
+# shellcheck disable=SC2154  # $top: set by the sourcing script
 # guse-sim in the background for the tests/kselftest/ scripts (sourced,
-# after tests/lib/ktap.sh, with $top, $work and the array pids set).
+# after tests/lib/ktap.sh, with $top set).  Sets $work, a directory removed
+# at exit, and the array pids, processes killed (and waited for) at exit.
 #
 #   start_sim NAME ARGS...   guse-sim with control socket $work/NAME.sock,
 #                            trace in $work/NAME; returns once it is ready
@@ -10,6 +11,14 @@
 #   traced NAME PATTERN      whether the trace of NAME has PATTERN
 
 sim=${sim:-$top/tools/guse-sim}
+work=$(mktemp -d)
+pids=()
+sim_cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap sim_cleanup EXIT
 
 sim_cmd() {
 	python3 - "$1" "${*:2}" <<'PY'
