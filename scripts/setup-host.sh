@@ -5,6 +5,7 @@
 #   trixie-backports) with pins that keep the base system on bookworm,
 # - installs exact packages: toolchain, autotools, QEMU, busybox, the
 #   libgpiod v2 tools and headers, kernel headers for 6.1 and 6.12,
+#   simavr and the AVR toolchain (guse-avr and its test firmwares),
 # - downloads (never installs) the kernel images the test VM boots,
 # - builds a trixie chroot carrying the 7.3 headers and gcc-14.
 #
@@ -66,6 +67,9 @@ pkgs=(
 	python3 xz-utils zstd bc
 	flex bison libelf-dev libssl-dev
 	libfuse3-dev fuse3
+	# guse-avr (bridges/avr/): simavr's library, the AVR toolchain for its
+	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
+	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	"linux-headers-$GUSE_KREL_6_1"
 	"linux-headers-$GUSE_KREL_6_12/$bpo"
