@@ -49,7 +49,8 @@ trap 'rm -rf "$work"' EXIT
 pkgsrc=$work/guse-$version
 mkdir -p "$pkgsrc"
 say "copying $src to $pkgsrc"
-if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# (a copy below build/ of a checkout is no checkout of its own)
+if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$src" ]; then
 	(cd "$src" && git ls-files -co --exclude-standard -z | tar --null -T - -c -f -) |
 		tar -x -C "$pkgsrc" -f -
 else

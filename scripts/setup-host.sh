@@ -319,8 +319,8 @@ fi
 # test time with --no-download, so nothing downloads then.
 debroot=$cache/debian-root
 debroot_pkgs="linux-headers-$GUSE_KREL_6_1 linux-headers-$GUSE_KREL_6_12/$bpo"
-debroot_cached="dkms adduser python3 libelf1 libsimavr2 libc6-dev pkgconf"
-debroot_key="v1 $debroot_pkgs | $debroot_cached"
+debroot_cached="dkms adduser python3 libelf1 libsimavr2 gcc libc6-dev pkgconf"
+debroot_key="v2 $debroot_pkgs | $debroot_cached"
 if [ ! -f "$debroot/.complete" ] || [ "$(cat "$debroot/.key" 2>/dev/null)" != "$debroot_key" ]; then
 	say "creating the bookworm root for the package test in $debroot (a few minutes)"
 	rm -rf "$debroot"
@@ -330,9 +330,11 @@ if [ ! -f "$debroot/.complete" ] || [ "$(cat "$debroot/.key" 2>/dev/null)" != "$
 		{ tail -30 "$debroot/debootstrap.log" >&2; exit 1; }
 	printf 'deb %s bookworm main\ndeb %s bookworm-backports main\n' "$mirror" "$mirror" \
 		>"$r/etc/apt/sources.list"
+	# 6.12's headers depend on its image; nothing boots the root, so the
+	# image's hook makes no initramfs (INITRD=No)
 	# shellcheck disable=SC2086 # word lists
 	if ! { chroot "$r" apt-get update -qq &&
-		chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		chroot "$r" env DEBIAN_FRONTEND=noninteractive INITRD=No apt-get install -y -q \
 			--no-install-recommends $debroot_pkgs &&
 		chroot "$r" apt-get clean &&
 		chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \

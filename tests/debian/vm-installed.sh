@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 9
+ktap_plan 10
 
 ktap_ok "/dev/guse exists: the DKMS guse.ko and gpio-guse.ko are loaded" \
 	bash -c 'test -c /dev/guse && test -d /sys/module/guse && test -d /sys/module/gpio_guse'
@@ -75,6 +75,9 @@ ktap_ok "python3-guse serves a chip (${pchip:-none})" \
 ktap_ok "gpioget reads its pulled-up line 2 as high" \
 	bash -c "gpioget -c '${pchip:-none}' 2 | grep -qx '\"2\"=active'"
 kill "${pids[1]}"
+pywant=$("$in_root" dpkg-query -W -f='${Version}' python3-guse)
+pygot=$("$in_root" /usr/bin/python3 -c 'import guse; print(guse.__version__)' 2>&1)
+ktap_ok "python3-guse's guse.__version__ is the package's ($pywant)" test "$pygot" = "$pywant"
 want=$("$in_root" dpkg-query -W -f='${Version}' guse-tools)
 got=$("$in_root" /usr/bin/guse-sim --version 2>&1)
 ktap_ok "the installed guse-sim is the package's version ($want)" \
