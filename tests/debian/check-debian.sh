@@ -423,7 +423,11 @@ ok "no DKMS tree, source or module of guse is left" \
 #   symlinks into /etc/alternatives/ and /etc/alternatives/ itself;
 #   /usr/lib/modules/<krel>/modules.* files and the directories
 #     updates/ and updates/dkms/: depmod's index and the directories DKMS
-#     made for kernels that are still there.
+#     made for kernels that are still there;
+#   paths a maintainer script of a package still installed names (the
+#     dependencies' postinsts make files such as /etc/inputrc and
+#     /etc/python3/debian_config); guse's own scripts are gone with the
+#     purge, so they can excuse nothing.
 leftovers() {
 	local aliased=() d
 	for d in bin sbin lib lib32 lib64 libx32; do [ -L "$root/$d" ] && aliased+=("$d"); done
@@ -433,9 +437,14 @@ leftovers() {
 		BEGIN { n = split(al, a, " ") }
 		{ for (i = 1; i <= n; i++) if (index($0, "/" a[i] "/") == 1 || $0 == "/" a[i]) { $0 = "/usr" $0; break } print }' |
 		LC_ALL=C sort -u >"$out/owned"
+	cat "$root"/var/lib/dpkg/info/*.preinst "$root"/var/lib/dpkg/info/*.postinst \
+		"$root"/var/lib/dpkg/info/*.config 2>/dev/null >"$out/scripts"
 	LC_ALL=C comm -3 "$out/files-before" "$out/files-after" | sed 's/^\t/+ /; t; s/^/- /' |
-		awk -v owned="$out/owned" -v root="$root" '
-		BEGIN { while ((getline p < owned) > 0) own[p] = 1 }
+		awk -v owned="$out/owned" -v root="$root" -v scripts="$out/scripts" '
+		BEGIN {
+			while ((getline p < owned) > 0) own[p] = 1
+			while ((getline l < scripts) > 0) blob = blob "\n" l
+		}
 		{
 			sign = $1; type = $2; path = substr($0, length($1 $2) + 3)
 			if (path in own) next
@@ -447,6 +456,7 @@ leftovers() {
 			if (type == "l") { cmd = "readlink \"" root path "\""; cmd | getline t; close(cmd); if (t ~ "^/etc/alternatives/") next }
 			if (path ~ "^/usr/lib/modules/[^/]+/modules\\.[a-z.]+$" && type == "f") next
 			if (path ~ "^/usr/lib/modules/[^/]+/updates(/dkms)?$" && type == "d") next
+			if (index(blob, path)) next
 			print sign " " type " " path; bad = 1
 		}
 		END { exit bad }'

@@ -12,7 +12,8 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 
-r=${GUSE_DEB_ROOT:?} mods=${GUSE_DEB_MODULES:?} server=${GUSE_DEB_SERVER:?}
+: "${GUSE_DEB_ROOT:?the root the packages are installed in}"
+mods=${GUSE_DEB_MODULES:?} server=${GUSE_DEB_SERVER:?}
 in_root=$top/tests/debian/in-root
 work=$(mktemp -d)
 pids=()
