@@ -281,7 +281,7 @@ build_server() {
 		in_root sh -c 'mkdir -p /root/guse-test &&
 			cc -Wall -Wextra -Werror -o /root/guse-test/server /mnt/server.c \
 				$(pkg-config --cflags --libs libguse) &&
-			ldd /root/guse-test/server | grep -q "libguse.so.0 => /usr/lib/x86_64-linux-gnu/libguse.so.0"'
+			ldd /root/guse-test/server | grep -Eq "libguse.so.0 => (/usr)?/lib/x86_64-linux-gnu/libguse.so.0"'
 }
 ok "the README's server builds with pkg-config against the installed libguse-dev" build_server
 
