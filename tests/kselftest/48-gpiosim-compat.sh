@@ -115,7 +115,7 @@ if gpiosim_unload; then
 	ktap_result 0 "unload once the devices are gone"
 else
 	ktap_result 1 "unload once the devices are gone" \
-		"still there: refcnt $(cat /sys/module/gpio_sim/refcnt 2>/dev/null), devices: $(ls /sys/kernel/config/gpio-sim 2>/dev/null | tr '\n' ' '), gpio-mockup-cdev: $(pgrep -c gpio-mockup-cdev)"
+		"still there: refcnt $(cat /sys/module/gpio_sim/refcnt 2>/dev/null), devices: $(ls /sys/kernel/config/gpio-sim 2>/dev/null | tr '\n' ' '), gpio-mockup-cdev: $(pgrep -fc gpio-mockup-cdev)"
 fi
 
 ktap_finish
