@@ -65,13 +65,25 @@ selftest() {
 	clear_devices
 }
 selftest_ok() { grep -q "GPIO gpio-sim test PASS" "$work/selftest.log"; }
+# Check 4.1 reads sysfs a fixed 100 ms after starting gpio-mockup-cdev in
+# the background (upstream's "FIXME"), which a loaded TCG host can miss,
+# whichever gpio-sim it is: only that failure gets a second run, and says
+# so.
+selftest_retried() {
+	selftest "$@"
+	if ! selftest_ok && tail -3 "$work/selftest.log" | grep -q "^4.1. " &&
+		grep -q "incorrect value read from sysfs" "$work/selftest.log"; then
+		ktap_diag "gpio-sim.sh missed its 100 ms window in 4.1; second run"
+		selftest "$@"
+	fi
+}
 checks() { grep -cE '^[0-9]+\.[0-9]+\. ' "$work/selftest.log"; }
 
 if [ ! -f "$mods/gpio-sim.ko" ]; then
 	# the kernel has gpio-sim: it is the reference here
 	ktap_skip "modprobe gpio-sim loads guse's module" \
 		"$krel has its own gpio-sim (CONFIG_GPIO_SIM): guse's is not built"
-	selftest
+	selftest_retried
 	ktap_result "$(selftest_ok; echo $?)" \
 		"gpio-sim.sh passes against the in-tree gpio-sim ($(checks) checks)" \
 		"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
@@ -91,16 +103,8 @@ run_ns modprobe gpio-sim 2>"$work/modprobe.err"
 ktap_ok "modprobe gpio-sim loads guse's module" \
 	bash -c 'grep -qw "^gpio_sim" /proc/modules && modinfo -F description "$1" | grep -q guse' _ "$mods/gpio-sim.ko"
 
-# the selftest loads the module itself (modprobe): in our namespace.  Its
-# check 4.1 reads sysfs a fixed 100 ms after starting gpio-mockup-cdev in
-# the background (upstream's "FIXME"), which a loaded TCG host can miss:
-# only that failure gets a second run, and says so.
-selftest "${gpiosim_ko_ns[@]}"
-if ! selftest_ok && tail -3 "$work/selftest.log" | grep -q "^4.1. " &&
-	grep -q "incorrect value read from sysfs" "$work/selftest.log"; then
-	ktap_diag "gpio-sim.sh missed its 100 ms window in 4.1; second run"
-	selftest "${gpiosim_ko_ns[@]}"
-fi
+# the selftest loads the module itself (modprobe): in our namespace
+selftest_retried "${gpiosim_ko_ns[@]}"
 ktap_result "$(selftest_ok; echo $?)" \
 	"gpio-sim.sh passes against guse's gpio-sim ($(checks) checks)" \
 	"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
