@@ -68,7 +68,7 @@ pkgs=(
 	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms
 	python3 xz-utils zstd bc
 	flex bison libelf-dev libssl-dev
-	libfuse3-dev fuse3
+	libfuse3-dev fuse3 shunit2
 	# guse-avr (bridges/avr/): simavr's library, the AVR toolchain for its
 	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
 	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
@@ -239,7 +239,8 @@ fi
 
 # --- libgpiod's own tests, a test dependency -----------------------------
 # tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
-# Debian's libgpiod source, unmodified, on guse.gpiosim.  The
+# Debian's libgpiod source, unmodified, on guse.gpiosim, and
+# 85-libgpiod-tools.sh its tools/gpio-tools-test.bash.  The
 # source comes once, through a private apt configuration (its own deb-src
 # stanza, lists and caches under $cache/apt-src; the system's apt is not
 # touched), into $cache/libgpiod/libgpiod-<version>/, never at test time.
@@ -286,6 +287,24 @@ if [ ! -f "$lgd/.complete" ]; then
 	rm -rf "$asrc/lists" "$asrc/cache"
 	touch "$lgd/.complete"
 	say "libgpiod's tests: $lgd/$dir (from $got)"
+fi
+
+# The tools of that same release, for its tools tests: built from that
+# source as Debian builds them (--enable-tools, no interactive gpioset),
+# statically, so that they never meet the system's libgpiod3 (2.1.3), into
+# $cache/libgpiod/tools/bin.  Under a minute.
+lgt=$lgd/tools
+if [ ! -f "$lgt/.complete" ] || [ "$(cat "$lgt/.complete")" != "$(readlink "$lgd/source")" ]; then
+	say "building libgpiod's tools from $(readlink "$lgd/source") (its tools tests use them)"
+	rm -rf "$lgt" "$lgd/build"
+	mkdir -p "$lgd/build"
+	(cd "$lgd/build" &&
+		"$lgd/source/configure" -q --enable-tools --disable-shared --enable-static \
+			--disable-bindings-cxx --disable-bindings-python --prefix="$lgt" &&
+		make -j"$(nproc)" -s && make -s install) >"$lgd/build.log" 2>&1 ||
+		{ tail -20 "$lgd/build.log" >&2; exit 1; }
+	rm -rf "$lgd/build"
+	readlink "$lgd/source" >"$lgt/.complete"
 fi
 
 # --- trixie chroot with the 7.3 headers ----------------------------------
