@@ -78,6 +78,8 @@ pkgs=(
 	# Python binding (the VM tests' consumer, exactly this version)
 	python3-dev python3-setuptools python3-pip python3-pytest
 	"python3-libgpiod=2.1.3-1~bpo12+1"
+	# the Debian packages (debian/, scripts/build-debs.sh)
+	debhelper dh-dkms dh-python lintian fakeroot
 	"linux-headers-$GUSE_KREL_6_1"
 	"linux-headers-$GUSE_KREL_6_12/$bpo"
 	"linux-headers-${GUSE_KREL_6_12%-amd64}-common/$bpo"
@@ -326,5 +328,45 @@ if [ ! -f "$root/.complete" ]; then
 	touch "$root/.complete"
 else
 	say "trixie chroot present"
+fi
+# --- bookworm root for the Debian package test ------------------------------
+# tests/debian/check-debian.sh installs the packages into a fresh copy of
+# this root: a minbase bookworm with the 6.1 and 6.12 headers installed (as
+# on a user's machine with those kernels) and, downloaded but not
+# installed, what the packages depend on and what the test builds the
+# README's server with.  apt resolves the dependencies from that cache at
+# test time with --no-download, so nothing downloads then.
+debroot=$cache/debian-root
+debroot_pkgs="linux-headers-$GUSE_KREL_6_1 linux-headers-$GUSE_KREL_6_12/$bpo"
+debroot_cached="dkms adduser python3 libelf1 libsimavr2 gcc libc6-dev pkgconf"
+debroot_key="v2 $debroot_pkgs | $debroot_cached"
+if [ ! -f "$debroot/.complete" ] || [ "$(cat "$debroot/.key" 2>/dev/null)" != "$debroot_key" ]; then
+	say "creating the bookworm root for the package test in $debroot (a few minutes)"
+	rm -rf "$debroot"
+	mkdir -p "$debroot"
+	r=$debroot/root
+	debootstrap --variant=minbase bookworm "$r" "$mirror" >"$debroot/debootstrap.log" 2>&1 ||
+		{ tail -30 "$debroot/debootstrap.log" >&2; exit 1; }
+	printf 'deb %s bookworm main\ndeb %s bookworm-backports main\n' "$mirror" "$mirror" \
+		>"$r/etc/apt/sources.list"
+	# 6.12's headers depend on its image; nothing boots the root, so the
+	# image's hook makes no initramfs (INITRD=No)
+	# shellcheck disable=SC2086 # word lists
+	if ! { chroot "$r" apt-get update -qq &&
+		chroot "$r" env DEBIAN_FRONTEND=noninteractive INITRD=No apt-get install -y -q \
+			--no-install-recommends $debroot_pkgs &&
+		chroot "$r" apt-get clean &&
+		chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends --download-only $debroot_cached; } \
+		>"$debroot/apt.log" 2>&1; then
+		tail -30 "$debroot/apt.log" >&2
+		exit 1
+	fi
+	tar -C "$r" --numeric-owner -c -f - . | zstd -q -T0 -o "$debroot/bookworm.tar.zst"
+	rm -rf "$r"
+	echo "$debroot_key" >"$debroot/.key"
+	touch "$debroot/.complete"
+else
+	say "bookworm root for the package test present"
 fi
 say "done"

@@ -107,8 +107,8 @@ run_host_tests() {
 }
 
 # Host checks printing KTAP: <script>.  scripts/lint-kernel.sh
-# (checkpatch --strict, kernel-doc) and scripts/check-dkms.sh (the DKMS
-# install path).
+# (checkpatch --strict, kernel-doc), scripts/check-dkms.sh (the DKMS
+# install path) and tests/debian/check-debian.sh (the Debian packages).
 run_host_ktap() {
 	local line
 	while IFS= read -r line; do
@@ -214,6 +214,9 @@ if [ $host = 1 ]; then
 	run_host_tests
 	run_host_ktap "$top/scripts/lint-kernel.sh"
 	run_host_ktap "$top/scripts/check-dkms.sh"
+	# the Debian packages: built, installed in a fresh root, DKMS, the VM
+	# on 6.1 and 6.12 with those modules, upgrade, purge
+	run_host_ktap "$top/tests/debian/check-debian.sh"
 fi
 for k in "${kernels[@]}"; do
 	run_kernel "$k"

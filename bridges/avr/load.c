@@ -466,7 +466,7 @@ int firmware_read(const char *path, struct firmware *fw, char *err,
 	}
 	if (n < 1 || magic[0] != ':') {
 		close(fd);
-		return fail(err, errsize, n < 0 ? strerror(errno) :
+		return fail(err, errsize, "%s", n < 0 ? strerror(errno) :
 			    "neither an AVR ELF file nor Intel HEX");
 	}
 	f = lseek(fd, 0, SEEK_SET) ? NULL : fdopen(fd, "r");
