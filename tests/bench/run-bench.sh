@@ -8,7 +8,9 @@
 # usage: tests/bench/run-bench.sh [JSON-PATH]
 # Environment: GUSE_BENCH_REPS (repetitions, default 7), GUSE_BENCH_N
 # (operations per repetition, default 2000), GUSE_BENCH_QUICK=1 (1
-# repetition, few operations: a smoke test of the suite itself).
+# repetition, few operations: a smoke test of the suite itself),
+# GUSE_BENCH_HOST_LOADAVG and GUSE_BENCH_HOST_STAT (the host's load average
+# and "total steal" jiffies before the VM started, from scripts/bench.sh).
 #
 # The repetitions are interleaved: each round runs every measurement once,
 # so a disturbance of the (virtual) machine hits guse and the references
@@ -48,6 +50,11 @@ trap cleanup EXIT
 # note KEY VALUE: a fact for the report (strings allowed)
 note() { echo "NOTE $1 $2" >>"$samples"; }
 
+# load and steal: "1min,5min,15min" and "total-jiffies steal-jiffies" of
+# all CPUs (/proc/stat: user nice system idle iowait irq softirq steal)
+loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,; }
+cpustat() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
+
 # run NAME CMD...: one measurement, its SAMPLE lines into the samples file
 run() {
 	local name=$1 st t0
@@ -68,6 +75,10 @@ note cpus "$(nproc)"
 note reps "$reps"
 note n "$n"
 note virt "$(systemd-detect-virt 2>/dev/null || echo unknown)"
+note vm.loadavg_before "$(loadavg)"
+note vm.stat_before "$(cpustat | tr ' ' ,)"
+[ -n "${GUSE_BENCH_HOST_LOADAVG:-}" ] && note host.loadavg_before "$GUSE_BENCH_HOST_LOADAVG"
+[ -n "${GUSE_BENCH_HOST_STAT:-}" ] && note host.stat_before "$GUSE_BENCH_HOST_STAT"
 
 [ -c /dev/guse ] || { say "no /dev/guse: load guse.ko and gpio-guse.ko first"; exit 2; }
 
@@ -126,6 +137,9 @@ for r in $(seq "$reps"); do
 done
 say "scale: 1024 chips x 64 lines, $scale_reps repetitions"
 run scale "$B" scale -n 1024 -l 64 -r "$scale_reps"
+
+note vm.loadavg_after "$(loadavg)"
+note vm.stat_after "$(cpustat | tr ' ' ,)"
 
 args=("$samples")
 [ -n "$json_out" ] && args+=(--json "$json_out")
