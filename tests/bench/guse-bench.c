@@ -11,7 +11,8 @@
  *   lines  [-c CHIP] [-k KEY] [-n N] [-r R]
  *          GET/SET_VALUES on 1, 8 and 64 lines (output lines) and GET on an
  *          input line; without -c on a fresh guse chip served by a minimal
- *          libguse server in a child process
+ *          libguse server in a child process, and GET of an output line of
+ *          a chip with GUSE_CREATE_F_OUTPUT_CACHE
  *   cuse   -d DEV [-n N] [-r R]         ioctl round trip on the CUSE device
  *   events [-c CHIP -p PULLFILE] [-k KEY] [-n N] [-r R]
  *          edge events: injection-to-read latency, events/s with a
@@ -21,6 +22,11 @@
  *   scale  [-n CHIPS] [-l LINES] [-r R]  create/destroy CHIPS chips at once
  *   conc   [-n N] [-r R]                1, 2, 4, 8 consumer threads on one
  *          chip and on separate chips
+ *   sc     -k pipe|guse|cached|cuse [-d DEV] [-n N]
+ *          exactly N round trips, untimed, for counting system calls
+ *          (tests/bench/syscalls.py runs it under strace): pipe ping-pong,
+ *          GET of an output line served by libguse (cached: on a chip with
+ *          GUSE_CREATE_F_OUTPUT_CACHE), CUSE ioctl on DEV
  *
  * Times are CLOCK_MONOTONIC; values are ns per operation, operations or
  * events per second, microseconds (latencies), seconds and KiB.
@@ -224,6 +230,9 @@ struct server {
 	char names[MAX_CHIPS][64];	/* /dev/gpiochipN */
 };
 
+/* guse_chip_config_set_output_cache() for the chips of server_start() */
+static bool server_output_cache;
+
 /* write ends of the control pipes of the servers started so far: a child
  * must not hold another server's, or that server never sees EOF */
 static int ctl_fds[16];
@@ -259,6 +268,7 @@ static void server_child(int ctl, int out, unsigned int nchips,
 			_exit(1);
 		guse_chip_config_set_label(cfg, "bench");
 		guse_chip_config_set_num_lines(cfg, nlines);
+		guse_chip_config_set_output_cache(cfg, server_output_cache);
 		chips[i] = guse_chip_new(cfg, NULL, 0, NULL);
 		guse_chip_config_free(cfg);
 		if (!chips[i]) {
@@ -416,6 +426,26 @@ static int cmd_cuse(struct opts *o)
 
 static const unsigned int widths[] = { 1, 8, 64 };
 
+/* GET of one output line of a chip with GUSE_CREATE_F_OUTPUT_CACHE */
+static void lines_cached(struct opts *o, const char *key)
+{
+	struct server srv;
+	unsigned int r;
+	char k[96];
+	int fd;
+
+	server_output_cache = true;
+	server_start(&srv, 1, 1);
+	server_output_cache = false;
+	fd = request_lines(srv.names[0], 0, 1, GPIO_V2_LINE_FLAG_OUTPUT, 0);
+	for (r = 0; r < o->reps; r++) {
+		snprintf(k, sizeof(k), "%s.get_cached.1", key);
+		sample(k, time_values(fd, 1, false, o->n, o->n / 10));
+	}
+	close(fd);
+	server_stop(&srv);
+}
+
 static int cmd_lines(struct opts *o)
 {
 	const char *key = o->key ? o->key : "guse";
@@ -483,8 +513,10 @@ static int cmd_lines(struct opts *o)
 		sample(k, time_values(in_fd, 1, false, o->n, o->n / 10));
 	}
 	close(in_fd);
-	if (!o->chip)
+	if (!o->chip) {
 		server_stop(&srv);
+		lines_cached(o, key);
+	}
 	return 0;
 }
 
@@ -1018,6 +1050,67 @@ static int cmd_conc(struct opts *o)
 	return 0;
 }
 
+/* --- exact round trips, for counting system calls ------------------------- */
+
+static int cmd_sc(struct opts *o)
+{
+	const char *mode = o->key ? o->key : "guse";
+	unsigned long i;
+	struct server srv;
+	int a[2], b[2], fd;
+	pid_t pid;
+	char c = 0;
+
+	printf("INFO sc.pid %ld\n", (long)getpid());
+	fflush(stdout);
+	if (strcmp(mode, "pipe") == 0) {
+		if (pipe(a) || pipe(b))
+			die("pipe: %s", strerror(errno));
+		pid = fork();
+		if (pid == 0) {
+			close(a[1]);
+			close(b[0]);
+			while (read(a[0], &c, 1) == 1)
+				if (write(b[1], &c, 1) != 1)
+					_exit(1);
+			_exit(0);
+		}
+		close(a[0]);
+		close(b[1]);
+		for (i = 0; i < o->n; i++)
+			if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+				die("pipe ping-pong: %s", strerror(errno));
+		close(a[1]);
+		waitpid(pid, NULL, 0);
+	} else if (strcmp(mode, "cuse") == 0) {
+		struct bench_cuse_values v;
+
+		if (!o->dev)
+			die("sc cuse: -d DEV needed");
+		fd = open(o->dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			die("open %s: %s", o->dev, strerror(errno));
+		for (i = 0; i < o->n; i++)
+			if (ioctl(fd, BENCH_CUSE_IOC_GET, &v) < 0)
+				die("CUSE ioctl: %s", strerror(errno));
+		close(fd);
+	} else if (strcmp(mode, "guse") == 0 || strcmp(mode, "cached") == 0) {
+		server_output_cache = strcmp(mode, "cached") == 0;
+		server_start(&srv, 1, 1);
+		fd = request_lines(srv.names[0], 0, 1, GPIO_V2_LINE_FLAG_OUTPUT, 0);
+		/* the marker: strace shows where the counted loop starts */
+		if (write(STDOUT_FILENO, "", 0) < 0)
+			(void)0;
+		for (i = 0; i < o->n; i++)
+			get_values(fd, 1);
+		close(fd);
+		server_stop(&srv);
+	} else {
+		die("sc: unknown mode %s", mode);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .n = 2000, .reps = 1 };
@@ -1044,5 +1137,7 @@ int main(int argc, char **argv)
 		return cmd_scale(&o);
 	if (strcmp(cmd, "conc") == 0)
 		return cmd_conc(&o);
+	if (strcmp(cmd, "sc") == 0)
+		return cmd_sc(&o);
 	die("unknown command %s", cmd);
 }

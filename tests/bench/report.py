@@ -169,17 +169,17 @@ def build(samples, notes):
 
     # --- 1b. system calls per request (load-independent) -----------------
     S = "1b. system calls per operation (strace -c, load-independent)"
-    sc_keys = sorted({k.split(".")[1] for k in notes if k.startswith("sc.") and k.count(".") >= 2})
-    for mode in sc_keys:
+    for mode, label in (("pipe", "pipe ping-pong"), ("guse", "guse get, output line"),
+                        ("cached", "guse get, output line, cached"), ("cuse", "CUSE ioctl")):
         for side in ("client", "server"):
             tot = notes.get(f"sc.{mode}.{side}")
             if tot is None:
                 continue
             calls = notes.get(f"sc.{mode}.{side}.calls", "")
-            row(S, f"{mode} {side}" + (f" ({calls})" if calls else ""), None, "calls",
+            row(S, f"{label}: {side}" + (f" ({calls})" if calls else ""), None, "calls",
                 value=float(tot))
-    sp, sg = notes.get("sc.pipe.server"), notes.get("sc.guse-get.server")
-    target("T1c guse server loop: syscalls/request <= pipe echo's",
+    sp, sg = notes.get("sc.pipe.server"), notes.get("sc.guse.server")
+    target("T1c guse server: syscalls/request - pipe echo's <= 0",
            None if sp is None or sg is None else float(sg) - float(sp), 0, "<=",
            "server-side system calls per request, guse minus pipe", timing=False)
 

@@ -135,6 +135,18 @@ for r in $(seq "$reps"); do
 	[ -n "$sim_chip" ] && run sim-events "$B" events -n "$n" -k sim -c "$sim_chip" -p "$sim_pull"
 	run conc "$B" conc -n "$conc_ms"
 done
+# --- system calls per round trip: counted, not timed (load-independent) --------
+if command -v strace >/dev/null; then
+	say "system calls per round trip (strace)"
+	for mode in pipe guse cached; do
+		run "sc-$mode" "$python" "$here/syscalls.py" "$B" "$mode"
+	done
+	[ -n "$cuse_dev" ] &&
+		run sc-cuse "$python" "$here/syscalls.py" "$B" cuse --attach "$cuse_pid" -d "$cuse_dev"
+else
+	say "no strace: system calls per round trip n/a"
+fi
+
 say "scale: 1024 chips x 64 lines, $scale_reps repetitions"
 run scale "$B" scale -n 1024 -l 64 -r "$scale_reps"
 

@@ -28,7 +28,7 @@ samples() {
 	done
 	{
 		echo "NOTE sc.pipe.server 2.00"
-		echo "NOTE sc.guse-get.server 2.00"
+		echo "NOTE sc.guse.server 2.00"
 		echo "NOTE vm.loadavg_before 0.10,0.20,0.30"
 		echo "NOTE vm.loadavg_after 1.00,0.50,0.40"
 		echo "NOTE vm.stat_before 1000,10"
