@@ -390,6 +390,9 @@ static void guse_gpio_flush_consumers(struct guse_gpio *chip,
 {
 	unsigned int line;
 
+	/* mostly none is pending: no per-line work for wide requests */
+	if (!bitmap_intersects(mask, chip->consumer_pending, chip->gc.ngpio))
+		return;
 	for_each_set_bit(line, mask, chip->gc.ngpio)
 		guse_gpio_flush_consumer(chip, line);
 }
@@ -884,9 +887,39 @@ static int guse_gpio_find_chardev(struct device *dev, void *data)
 	return 1;
 }
 
-static void guse_gpio_parent_release(struct device *dev)
+static void guse_gpio_dev_release(struct device *dev)
 {
 	kfree(dev);
+}
+
+/*
+ * /sys/class/guse/guseN.  It has no power management (nor has the plain
+ * parent): without device_set_pm_not_required() the driver core gives it
+ * a power/ directory of 9 sysfs nodes, about 1.2 KiB of kernfs nodes per
+ * chip for attributes that mean nothing for a connection.
+ */
+static struct device *guse_gpio_class_dev(struct guse_gpio *chip)
+{
+	struct device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->class = &guse_class;
+	dev->groups = guse_gpio_groups;
+	dev->release = guse_gpio_dev_release;
+	dev_set_drvdata(dev, chip);
+	device_set_pm_not_required(dev);
+	ret = dev_set_name(dev, "guse%d", chip->id);
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		return ERR_PTR(ret);
+	}
+	return dev;
 }
 
 /*
@@ -907,7 +940,8 @@ static int guse_gpio_parent_add(struct guse_gpio *chip)
 		return -ENOMEM;
 	device_initialize(parent);
 	parent->parent = chip->dev;
-	parent->release = guse_gpio_parent_release;
+	parent->release = guse_gpio_dev_release;
+	device_set_pm_not_required(parent);
 	ret = dev_set_name(parent, "gpio");
 	if (!ret)
 		ret = device_add(parent);
@@ -1079,9 +1113,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 		goto err_free;
 	chip->id = ret;
 
-	chip->dev = device_create_with_groups(&guse_class, NULL, MKDEV(0, 0),
-					      chip, guse_gpio_groups, "guse%d",
-					      chip->id);
+	chip->dev = guse_gpio_class_dev(chip);
 	if (IS_ERR(chip->dev)) {
 		ret = PTR_ERR(chip->dev);
 		goto err_ida;
