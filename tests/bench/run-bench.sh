@@ -23,7 +23,7 @@ bin=${GUSE_BENCH_BIN:-$here}
 json_out=${1:-${GUSE_BENCH_JSON:-}}
 reps=${GUSE_BENCH_REPS:-7}
 n=${GUSE_BENCH_N:-2000}
-scale_reps=${GUSE_BENCH_SCALE_REPS:-3}
+scale_reps=${GUSE_BENCH_SCALE_REPS:-2}
 conc_ms=${GUSE_BENCH_CONC_MS:-300}
 if [ "${GUSE_BENCH_QUICK:-0}" = 1 ]; then
 	reps=1 n=200 scale_reps=1 conc_ms=50
@@ -147,8 +147,10 @@ else
 	say "no strace: system calls per round trip n/a"
 fi
 
-say "scale: 1024 chips x 64 lines, $scale_reps repetitions"
-run scale "$B" scale -n 1024 -l 64 -r "$scale_reps"
+scale_chips=${GUSE_BENCH_SCALE_CHIPS:-4096}
+[ "${GUSE_BENCH_QUICK:-0}" = 1 ] && scale_chips=256
+say "scale: $scale_chips chips x 64 lines, $scale_reps repetitions"
+run scale "$B" scale -n "$scale_chips" -l 64 -r "$scale_reps" -k scale4k
 
 note vm.loadavg_after "$(loadavg)"
 note vm.stat_after "$(cpustat | tr ' ' ,)"

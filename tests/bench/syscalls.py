@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-N1, N2 = 200, 1200
+N1, N2 = 100, 400
 CALL = re.compile(r"^([a-z_0-9]+)\(")
 
 
