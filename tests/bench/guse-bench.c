@@ -891,6 +891,7 @@ static const char *const kn_kind[KN_KINDS] = {
 	"links in /sys/class, /sys/bus, /sys/dev",
 };
 static unsigned long kn_count[KN_KINDS];
+static char kn_other[PATH_MAX];	/* the first "other device" seen */
 
 /* The kind of the device whose directory holds @path (the deepest
  * directory with a uevent file), by its name and subsystem. */
@@ -924,6 +925,8 @@ static int kn_kind_of(const char *path)
 		return strstr(link, "bus/gpio") ? 1 : 2;
 	if (strcmp(base, "gpio") == 0)
 		return 3;
+	if (!kn_other[0])
+		snprintf(kn_other, sizeof(kn_other), "%s", dir);
 	return 4;
 }
 
@@ -969,6 +972,8 @@ static void kernfs_breakdown(struct guse_chip *chip)
 		if (lstat(path, &st) == 0)
 			kn_count[5]++;
 	}
+	if (kn_other[0])
+		printf("NOTE %s.kernfs_other %s\n", scale_key, kn_other);
 	for (i = 0; i < KN_KINDS; i++) {
 		if (!kn_count[i])
 			continue;

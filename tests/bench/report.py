@@ -251,7 +251,10 @@ def build(samples, notes):
             row(S, "  slab cache " + k[len(prefix) + 6:], None, "KiB", value=float(notes[k]) / 1024.0)
         for k in sorted((k for k in notes if k.startswith(prefix + ".kernfs.")),
                         key=lambda k: -float(notes[k])):
-            row(S, "  kernfs nodes under " + k[len(prefix) + 8:], None, "nodes", value=float(notes[k]))
+            label = k[len(prefix) + 8:].replace("_", " ")
+            if label == "other device" and f"{prefix}.kernfs_other" in notes:
+                label += " (" + notes[f"{prefix}.kernfs_other"].split("/")[-1] + ")"
+            row(S, "  kernfs nodes: " + label, None, "nodes", value=float(notes[k]))
         if f"{prefix}.growth_kib_per_chip_and_rep" in notes:
             row(S, "Slab+Percpu growth across repetitions, per chip", None, "KiB",
                 value=float(notes[f"{prefix}.growth_kib_per_chip_and_rep"]))
