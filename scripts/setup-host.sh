@@ -65,7 +65,7 @@ fi
 bpo=bookworm-backports
 pkgs=(
 	build-essential autoconf automake libtool pkg-config
-	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms
+	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms strace
 	python3 xz-utils zstd bc
 	flex bison libelf-dev libssl-dev
 	libfuse3-dev fuse3 shunit2
