@@ -18,8 +18,9 @@
 
 /* Most lines of one controller (qtest numbers IRQs below 256). */
 #define BRIDGE_LINES_MAX 255
-/* Bound of every synchronous QEMU call made while setting up. */
-#define BRIDGE_CALL_MS 5000
+/* Bound of every synchronous QEMU call made while setting up (a loaded
+ * host running QEMU under nested TCG can take seconds). */
+#define BRIDGE_CALL_MS 30000
 
 struct bridge;
 

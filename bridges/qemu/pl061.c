@@ -162,6 +162,7 @@ static void pl061_answer(void *arg, int ok, const char *text)
 		p->afsel = v;
 		return;
 	}
+	p->data = v;
 	p->answers = 0;
 	if (!p->failed)
 		pl061_report(b);
