@@ -5,6 +5,7 @@
 # and tests/lib/sim.sh, which provide $work, $pids and the clean-up).
 #
 #   qemu_missing             why the QEMU tests cannot run ("" if they can)
+#   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -15,6 +16,13 @@
 #                            ready; sets bridge_pid and chip
 
 qemu_arm=${GUSE_QEMU_ARM:-qemu-system-arm}
+# the QEMU to run: the system's (7.2), or qemu_use_10 for 10.0 beside it
+qemu_cmd=("$qemu_arm")
+qemu10=${GUSE_CACHE:-/var/cache/guse}/qemu-10.0
+qemu_use_10() {
+	qemu_cmd=(env "QEMU_MODULE_DIR=$qemu10/usr/lib/x86_64-linux-gnu/qemu"
+		"$qemu10/usr/bin/qemu-system-arm" -L "$qemu10/usr/share/qemu")
+}
 qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw.elf
 qemu_bridge=$top/bridges/qemu/guse-qemu
 
@@ -28,7 +36,7 @@ start_qemu() {
 	local name=$1
 	shift
 	rm -f "$work/$name".qt "$work/$name".qmp "$work/$name".qmp2
-	"$qemu_arm" -M virt -cpu cortex-a15 -m 32 -accel tcg -S \
+	"${qemu_cmd[@]}" -M virt -cpu cortex-a15 -m 32 -accel tcg -S \
 		-nodefaults -no-user-config -display none \
 		-kernel "$qemu_fw" -serial "file:$work/$name.serial" \
 		-qtest "unix:$work/$name.qt,server=on,wait=off" -qtest-log /dev/null \
