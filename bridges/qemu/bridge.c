@@ -67,10 +67,11 @@ static const char *dir_name(int dir)
 
 void bridge_guest_level(struct bridge *b, unsigned int line, int level)
 {
-	struct bridge_line *l = &b->lines[line];
+	struct bridge_line *l;
 
-	if (line >= b->num_lines || l->level == !!level)
+	if (line >= b->num_lines || b->lines[line].level == !!level)
 		return;
+	l = &b->lines[line];
 	l->level = !!level;
 	bridge_trace(b, "guest: line %u %s", line, level ? "high" : "low");
 	if (b->chip && guse_chip_set_input(b->chip, line, l->level) < 0)
@@ -79,11 +80,12 @@ void bridge_guest_level(struct bridge *b, unsigned int line, int level)
 
 void bridge_guest_direction(struct bridge *b, unsigned int line, int dir)
 {
-	struct bridge_line *l = &b->lines[line];
+	struct bridge_line *l;
 	int old;
 
-	if (line >= b->num_lines || l->guest_dir == dir)
+	if (line >= b->num_lines || b->lines[line].guest_dir == dir)
 		return;
+	l = &b->lines[line];
 	old = l->guest_dir;
 	l->guest_dir = dir;
 	bridge_trace(b, "guest: line %u %s", line, dir_name(dir));
