@@ -27,7 +27,7 @@ kmin=${kmin%%[!0-9]*}
 notifies=0
 [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
 
-ktap_plan 20
+ktap_plan 23
 
 # --- bad or missing QOM paths: clear errors, QEMU keeps answering -----------
 start_qemu bad
@@ -43,8 +43,40 @@ status=$(qmp bad query-status)
 ktap_ok "QEMU still runs and answers QMP after both" \
 	bash -c 'kill -0 "$1" && grep -q "\"status\": \"prelaunch\"" <<<"$2"' _ "$qemu_pid" "$status"
 ktap_diag "errors: $(cat "$work/bad.err" "$work/bad.err2" | tr '\n' '|')"
-kill "$qemu_pid" 2>/dev/null
+
+# the same QEMU can still be bridged; this guse-qemu runs under valgrind
+# (QEMU stays paused: qtest and the bridge work all the same)
+vg=()
+command -v valgrind >/dev/null &&
+	vg=("$top/libtool" --mode=execute valgrind -q --error-exitcode=9 --leak-check=full
+		--errors-for-leak-kinds=definite,indirect)
+"${vg[@]}" "$qemu_bridge" -m "$work/bad.qmp" -t "$work/bad.qt" \
+	>"$work/vg.bridge" 2>"$work/vg.bridge.err" &
+vg_pid=$!
+pids+=("$vg_pid")
+wait_for 120 grep -q '^ready' "$work/vg.bridge"
+ktap_ok "after both failures guse-qemu attaches to that QEMU${vg:+ (under valgrind)}" \
+	grep -q '^ready' "$work/vg.bridge"
+vg_chip=$(awk '/^ready/ {print $2; exit}' "$work/vg.bridge")
+gpioset -c "$vg_chip" GPIO2=1 &
+set_pid=$!
+pids+=("$set_pid")
+guest_in() {
+	local d
+	d=$(qmp bad human-monitor-command '{"command-line": "xp /1wx 0x090303fc"}' |
+		sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
+	[ -n "$d" ] && [ $((d & 4)) = 4 ]
+}
+ktap_ok "a host gpioset reaches the paused guest's GPIODATA" wait_for 30 guest_in
+kill "$set_pid" 2>/dev/null
+wait "$set_pid" 2>/dev/null
+kill -9 "$qemu_pid" 2>/dev/null
 wait "$qemu_pid" 2>/dev/null
+wait_for 60 bash -c '! kill -0 "$1" 2>/dev/null' _ "$vg_pid"
+wait "$vg_pid"
+st=$?
+ktap_ok "QEMU killed: guse-qemu exits 0${vg:+, valgrind-clean}" test "$st" = 0
+[ "$st" = 0 ] || sed 's/^/# /' "$work/vg.bridge.err" | tail -20
 
 # --- the firmware's board ------------------------------------------------------
 start_qemu fw
