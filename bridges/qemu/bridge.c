@@ -313,6 +313,9 @@ int bridge_create_chip(struct bridge *b)
 
 void bridge_destroy(struct bridge *b)
 {
+	/* no new polls or drives from the callbacks that run now */
+	if (!b->fatal)
+		b->fatal = ESHUTDOWN;
 	/* deferred requests are answered (ENODEV) as the qtest link closes */
 	qtest_free(b->qt);
 	b->qt = NULL;

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 "  -t, --qtest PATH        QEMU's qtest socket (-qtest unix:PATH,server=on,wait=off);\n"
 "                          without it one is added to the running QEMU over QMP\n"
 "  -p, --path QOM-PATH     the controller (default: found by type under /machine)\n"
-"  -c, --controller NAME   pl061 or aspeed (default: any)\n"
+"  -c, --controller NAME   the controller model: pl061 (default: any known)\n"
 "  -b, --base ADDR         register base (default: from QEMU's memory map)\n"
 "  -l, --label LABEL       chip label (default: qemu-CONTROLLER@BASE)\n"
 "  -N, --line-names A,B,.. host line names in line order\n"
@@ -120,7 +120,7 @@ static int find_controller(struct bridge *b)
 
 		qom_get_type(b, "/machine", machine, sizeof(machine));
 		return bridge_error(b, "no %s controller under /machine (machine %s)",
-				    opt.controller ? opt.controller : "pl061 or aspeed GPIO",
+				    opt.controller ? opt.controller : "known GPIO (pl061)",
 				    machine);
 	}
 	if (count > 1) {
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 		while (*k && strcmp((*k)->name, opt.controller))
 			k++;
 		if (!*k) {
-			fprintf(stderr, "guse-qemu: unknown controller %s (pl061, aspeed)\n",
+			fprintf(stderr, "guse-qemu: unknown controller %s (known: pl061)\n",
 				opt.controller);
 			return 2;
 		}
