@@ -3,7 +3,7 @@
  * guse-qemu: one emulated GPIO controller of a QEMU process bridged to one
  * guse chip.  The bridge keeps what the guest programmed (direction, pin
  * levels, pins it hands to a peripheral) and what host consumers drive;
- * a controller (one file each: pl061.c, aspeed.c) knows its registers and
+ * a controller (one file each, e.g. pl061.c) knows its registers and
  * QOM interface and reports the guest's side through bridge_guest_*().
  */
 #ifndef GUSE_QEMU_BRIDGE_H

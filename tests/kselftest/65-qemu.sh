@@ -7,7 +7,7 @@
 # to gpionotify where gpiolib notifies in-kernel changes, 6.13+); QEMU's
 # death removes the chip (a consumer's calls fail with ENODEV); a bad QOM
 # path is a clear error and leaves QEMU running.
-# guse-test-timeout: 300
+# guse-test-timeout: 420
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
