@@ -5,8 +5,11 @@
 #   trixie-backports) with pins that keep the base system on bookworm,
 # - installs exact packages: toolchain, autotools, QEMU, busybox, the
 #   libgpiod v2 tools and headers, kernel headers for 6.1 and 6.12,
+#   python3-dev, pytest and python3-libgpiod 2.1.3 (the Python bindings),
+#   simavr and the AVR toolchain (guse-avr and its test firmwares),
 # - downloads (never installs) the kernel images the test VM boots,
-# - builds a trixie chroot carrying the 7.3 headers and gcc-14.
+# - builds a trixie chroot carrying the 7.3 headers and gcc-14,
+# - fetches libgpiod's source (its Python binding tests) through deb-src.
 #
 # Idempotent: a second run only checks.  Downloads are cached in
 # $GUSE_CACHE (default /var/cache/guse).  Never upgrades installed packages.
@@ -66,8 +69,16 @@ pkgs=(
 	python3 xz-utils zstd bc
 	flex bison libelf-dev libssl-dev
 	libfuse3-dev fuse3
+	# guse-avr (bridges/avr/): simavr's library, the AVR toolchain for its
+	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
+	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
 	qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libjansson-dev
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
+	# the Python bindings (bindings/python): headers and setuptools to
+	# build them, pip to install them from the tree, pytest and libgpiod's
+	# Python binding (the VM tests' consumer, exactly this version)
+	python3-dev python3-setuptools python3-pip python3-pytest
+	"python3-libgpiod=2.1.3-1~bpo12+1"
 	"linux-headers-$GUSE_KREL_6_1"
 	"linux-headers-$GUSE_KREL_6_12/$bpo"
 	"linux-headers-${GUSE_KREL_6_12%-amd64}-common/$bpo"
@@ -76,7 +87,11 @@ pkgs=(
 missing=()
 for p in "${pkgs[@]}"; do
 	name=${p%/*}
-	if [ "$p" != "$name" ]; then
+	if [ "$p" != "${p%%=*}" ]; then
+		# name=version: exactly that version, from whichever suite has it
+		inst=$(dpkg-query -W -f='${Version}' "${p%%=*}" 2>/dev/null || true)
+		[ "$inst" = "${p#*=}" ] && continue
+	elif [ "$p" != "$name" ]; then
 		# must be the version from that suite
 		# version lines: "[***] <version> <prio>"; source lines:
 		# "<prio> <uri> <suite>/<component> ..." or "<prio> /var/lib/dpkg/status"
@@ -243,6 +258,57 @@ if [ ! -f "$q10/.complete" ]; then
 	done
 	"$q10/usr/bin/qemu-system-arm" --version | head -1 >"$q10/VERSION"
 	touch "$q10/.complete"
+fi
+
+# --- libgpiod's own tests, a test dependency -----------------------------
+# tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
+# Debian's libgpiod source, unmodified, on guse.gpiosim.  The
+# source comes once, through a private apt configuration (its own deb-src
+# stanza, lists and caches under $cache/apt-src; the system's apt is not
+# touched), into $cache/libgpiod/libgpiod-<version>/, never at test time.
+# Preferred: the version of the installed gpiod tools (bookworm-backports);
+# when that source is not fetchable (the mirror answers 404 for 2.1.3's),
+# trixie's 2.2.1.
+# The .dsc may answer 404: the orig tarball is unpacked, not dpkg-source -x.
+lgd=$cache/libgpiod
+if [ ! -f "$lgd/.complete" ]; then
+	asrc=$cache/apt-src
+	rm -rf "$asrc" "$lgd"
+	mkdir -p "$asrc/sources.list.d" "$asrc/lists/partial" "$asrc/cache/archives/partial" "$lgd"
+	printf '%s\n' "Types: deb-src" "URIs: $mirror" "Suites: $bpo trixie" \
+		"Components: main" \
+		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+		>"$asrc/sources.list.d/libgpiod.sources"
+	aopt=(-q -o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$asrc/sources.list.d"
+		-o "Dir::State::Lists=$asrc/lists" -o "Dir::Cache=$asrc/cache"
+		-o APT::Sandbox::User=root)
+	say "fetching libgpiod's source for its tests (deb-src $bpo, trixie)"
+	apt-get "${aopt[@]}" update >"$asrc/apt.log" 2>&1 ||
+		{ tail -20 "$asrc/apt.log" >&2; exit 1; }
+	got=''
+	for suite in $bpo trixie; do
+		rm -f "$lgd"/*.tar.*
+		if (cd "$lgd" && apt-get "${aopt[@]}" source --download-only "libgpiod/$suite") \
+			>>"$asrc/apt.log" 2>&1 || ls "$lgd"/libgpiod_*.orig.tar.* >/dev/null 2>&1; then
+			orig=$(ls "$lgd"/libgpiod_*.orig.tar.* 2>/dev/null | head -1)
+			[ -n "$orig" ] && got=$suite && break
+		fi
+		say "libgpiod/$suite: no source tarball (see $asrc/apt.log)"
+	done
+	[ -n "$got" ] || { say "cannot fetch libgpiod's source"; exit 1; }
+	ver=$(basename "$orig")
+	ver=${ver#libgpiod_}
+	dir=libgpiod-${ver%%.orig.tar.*}
+	mkdir -p "$lgd/$dir"
+	tar -xf "$orig" -C "$lgd/$dir" --strip-components=1 --no-same-owner
+	[ -d "$lgd/$dir/bindings/python/tests" ] ||
+		{ say "no bindings/python/tests in $orig"; exit 1; }
+	# the one tree the test uses, and where it came from
+	ln -sfn "$dir" "$lgd/source"
+	printf '%s %s\n' "$got" "$(basename "$orig")" >"$lgd/ORIGIN"
+	rm -rf "$asrc/lists" "$asrc/cache"
+	touch "$lgd/.complete"
+	say "libgpiod's tests: $lgd/$dir (from $got)"
 fi
 
 # --- trixie chroot with the 7.3 headers ----------------------------------
