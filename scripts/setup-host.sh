@@ -72,6 +72,7 @@ pkgs=(
 	# guse-avr (bridges/avr/): simavr's library, the AVR toolchain for its
 	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
 	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
+	qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libjansson-dev
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	# the Python bindings (bindings/python): headers and setuptools to
 	# build them, pip to install them from the tree, pytest and libgpiod's
@@ -237,6 +238,28 @@ if [ ! -f "$kgpio/.complete" ] || [ ! -x "$kgpio/gpio-line-name" ]; then
 	done
 	echo "linux-source-6.12 $GUSE_DEBUG_SOURCE_VERSION" >"$kgpio/ORIGIN"
 	touch "$kgpio/.complete"
+fi
+
+# --- QEMU 10.0 beside the system's 7.2, for guse-qemu's tests ------------
+# bookworm-backports' qemu-system-arm and the packages of its data and
+# modules, unpacked (not installed) into $cache/qemu-10.0; run it as
+#   QEMU_MODULE_DIR=$cache/qemu-10.0/usr/lib/x86_64-linux-gnu/qemu \
+#   $cache/qemu-10.0/usr/bin/qemu-system-arm -L $cache/qemu-10.0/usr/share/qemu
+# (its own modules must be found first: 7.2's abort a 10.0 QEMU).
+q10=$cache/qemu-10.0
+if [ ! -f "$q10/.complete" ]; then
+	say "unpacking QEMU 10.0 (bookworm-backports) into $q10"
+	rm -rf "$q10"
+	mkdir -p "$q10"
+	for pkg in qemu-system-arm qemu-system-common qemu-system-data qemu-system-gui \
+		qemu-system-modules-opengl qemu-system-modules-spice qemu-block-extra; do
+		if ! ls "$cache/debs/${pkg}_1%3a10.0"*.deb >/dev/null 2>&1; then
+			(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg/$bpo" >/dev/null)
+		fi
+		dpkg-deb -x "$(ls "$cache/debs/${pkg}_1%3a10.0"*.deb | head -1)" "$q10"
+	done
+	"$q10/usr/bin/qemu-system-arm" --version | head -1 >"$q10/VERSION"
+	touch "$q10/.complete"
 fi
 
 # --- libgpiod's own tests, a test dependency -----------------------------
