@@ -65,8 +65,11 @@ void qtest_set_irq_handler(struct qtest *qt, qtest_irq_fn fn, void *arg);
 
 /*
  * Queue a command (printf-style, without the newline; it must not contain
- * a newline).  @fn may be NULL.  Returns 0, or -1 with errno (EINVAL for a
- * newline in the command, EPIPE once the connection failed, ENOMEM).
+ * a newline).  @fn may be NULL.  Returns 0 once the command is queued:
+ * @fn is then called exactly once, with -1 if the connection fails (at
+ * once, if writing it fails here).  Returns -1 with errno when it is not
+ * queued (EINVAL for a newline in the command, EPIPE once the connection
+ * failed, ENOMEM); @fn is not called then.
  */
 int qtest_send(struct qtest *qt, qtest_reply_fn fn, void *arg,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -175,6 +175,22 @@ static void test_end(void)
 	CHECK(!strncmp(seen, "[f:-1:", 6) && strstr(seen, "[g:-1:"));
 	qtest_free(qt);
 
+	/*
+	 * QEMU gone before the command is written: it is queued (0), and its
+	 * callback alone reports the failure, once (guse-qemu answered a host
+	 * request twice and freed it when this also returned -1)
+	 */
+	CHECK(peer_socketpair(sv) == 0);
+	qt = qtest_new_fd(sv[0]);
+	seen[0] = '\0';
+	close(sv[1]);
+	CHECK(qtest_send(qt, on_reply, "i", "readl 0") == 0);
+	CHECK(!strncmp(seen, "[i:-1:", 6) && !strstr(seen + 1, "[i:"));
+	CHECK(qtest_pending(qt) == 0);
+	CHECK(qtest_send(qt, on_reply, "j", "readl 0") < 0 && errno == EPIPE);
+	CHECK(!strstr(seen, "[j:"));
+	qtest_free(qt);
+
 	/* a line longer than any answer */
 	CHECK(peer_socketpair(sv) == 0);
 	qt = qtest_new_fd(sv[0]);
