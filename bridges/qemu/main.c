@@ -234,6 +234,12 @@ static int set_names(struct bridge *b)
 }
 
 /* Serve until QEMU goes away (0), a signal (0) or a failure (1). */
+/* QEMU went away: its socket was closed under a read, or under a write */
+static bool qemu_gone(int err)
+{
+	return err == ECONNRESET || err == EPIPE;
+}
+
 static int serve(struct bridge *b, int sfd)
 {
 	long long next_poll = now_ms() + opt.poll_ms;
@@ -265,7 +271,7 @@ static int serve(struct bridge *b, int sfd)
 			}
 		}
 		if (p[1].revents && qtest_dispatch(b->qt) < 0) {
-			if (errno != ECONNRESET) {
+			if (!qemu_gone(errno)) {
 				fprintf(stderr, "guse-qemu: qtest: %s\n", strerror(errno));
 				return 1;
 			}
@@ -293,6 +299,12 @@ static int serve(struct bridge *b, int sfd)
 		}
 		bridge_sync(b);
 		if (b->fatal) {
+			/* a write found QEMU gone before a read did */
+			if (qemu_gone(qtest_failed(b->qt))) {
+				fprintf(stderr, "guse-qemu: QEMU closed the qtest connection: removing %s\n",
+					guse_chip_get_name(b->chip));
+				return 0;
+			}
 			fprintf(stderr, "guse-qemu: %s\n", b->err);
 			return 1;
 		}

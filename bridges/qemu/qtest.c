@@ -169,6 +169,11 @@ int qtest_wants_write(struct qtest *qt)
 	return qt->out_off < qt->out_len;
 }
 
+int qtest_failed(struct qtest *qt)
+{
+	return qt->failed;
+}
+
 unsigned int qtest_pending(struct qtest *qt)
 {
 	return qt->pending;

@@ -59,6 +59,8 @@ struct qtest *qtest_new_fd(int fd);
 void qtest_free(struct qtest *qt);
 
 int qtest_get_fd(struct qtest *qt);
+/* Why the connection failed (an errno), or 0 while it works. */
+int qtest_failed(struct qtest *qt);
 /* Whether queued output waits for the socket to become writable. */
 int qtest_wants_write(struct qtest *qt);
 void qtest_set_irq_handler(struct qtest *qt, qtest_irq_fn fn, void *arg);
