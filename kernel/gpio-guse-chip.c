@@ -113,6 +113,56 @@ static void guse_gpio_set_is_output(struct guse_gpio *chip, unsigned int line,
 
 	raw_spin_lock_irqsave(&chip->state_lock, flags);
 	__assign_bit(line, chip->is_output, output);
+	if (!output)
+		__clear_bit(line, chip->out_known);
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+}
+
+/* @line is an output driving @value, as the kernel set it. */
+static void guse_gpio_set_output(struct guse_gpio *chip, unsigned int line,
+				 int value)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	__set_bit(line, chip->is_output);
+	__set_bit(line, chip->out_known);
+	__assign_bit(line, chip->out_values, value);
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+}
+
+/*
+ * After a SET_VALUES of @mask: the outputs among them drive @values if
+ * the server took it (@ret 0); otherwise their values are unknown.
+ */
+static void guse_gpio_record_set(struct guse_gpio *chip,
+				 const unsigned long *mask,
+				 const unsigned long *values, int ret)
+{
+	unsigned int nbits = chip->gc.ngpio;
+	DECLARE_BITMAP(set, GUSE_LINES_MAX);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	if (ret) {
+		bitmap_andnot(chip->out_known, chip->out_known, mask, nbits);
+	} else {
+		bitmap_and(set, mask, chip->is_output, nbits);
+		bitmap_or(chip->out_known, chip->out_known, set, nbits);
+		bitmap_andnot(chip->out_values, chip->out_values, set, nbits);
+		bitmap_and(set, set, values, nbits);
+		bitmap_or(chip->out_values, chip->out_values, set, nbits);
+	}
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+}
+
+/* A released line's value is the server's again (it may let it go). */
+static void guse_gpio_forget_output(struct guse_gpio *chip, unsigned int line)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	__clear_bit(line, chip->out_known);
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 }
 
@@ -211,6 +261,7 @@ static void guse_gpio_free(struct gpio_chip *gc, unsigned int offset)
 
 	if (guse_gpio_is_device_side(chip, offset))
 		return;
+	guse_gpio_forget_output(chip, offset);
 	free_msg = guse_gpio_take_free(chip, offset);
 	if (!guse_gpio_enter(chip)) {
 		if (free_msg)
@@ -312,7 +363,7 @@ static int guse_gpio_direction_output(struct gpio_chip *gc,
 	int ret;
 
 	if (guse_gpio_is_device_side(chip, offset)) {
-		guse_gpio_set_is_output(chip, offset, true);
+		guse_gpio_set_output(chip, offset, value);
 		return 0;
 	}
 	if (!guse_gpio_enter(chip))
@@ -321,7 +372,9 @@ static int guse_gpio_direction_output(struct gpio_chip *gc,
 	ret = guse_gpio_call(chip, GUSE_OP_DIRECTION_OUTPUT, &msg, sizeof(msg),
 			     NULL, 0);
 	if (!ret)
-		guse_gpio_set_is_output(chip, offset, true);
+		guse_gpio_set_output(chip, offset, value);
+	else
+		guse_gpio_forget_output(chip, offset);
 	guse_gpio_leave(chip);
 	return ret;
 }
@@ -337,6 +390,9 @@ static void guse_gpio_flush_consumers(struct guse_gpio *chip,
 {
 	unsigned int line;
 
+	/* mostly none is pending: no per-line work for wide requests */
+	if (!bitmap_intersects(mask, chip->consumer_pending, chip->gc.ngpio))
+		return;
 	for_each_set_bit(line, mask, chip->gc.ngpio)
 		guse_gpio_flush_consumer(chip, line);
 }
@@ -348,6 +404,7 @@ static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 	unsigned int nbits = gc->ngpio, words = GUSE_BITMAP_WORDS(nbits);
 	DECLARE_BITMAP(remote, GUSE_LINES_MAX);
 	DECLARE_BITMAP(local, GUSE_LINES_MAX);
+	DECLARE_BITMAP(cached, GUSE_LINES_MAX);
 	struct guse_gpio_bitmap_msg *msg, *reply;
 	size_t len = sizeof(struct guse_bitmap) + words * sizeof(__le64);
 	unsigned long flags;
@@ -367,6 +424,15 @@ static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 		bitmap_and(local, local, chip->levels, nbits);
 		bitmap_andnot(bits, bits, mask, nbits);
 		bitmap_or(bits, bits, local, nbits);
+	}
+	/* and outputs from the values set, if the server lets the kernel */
+	if (chip->features & GUSE_CREATE_F_OUTPUT_CACHE) {
+		bitmap_and(cached, remote, chip->is_output, nbits);
+		bitmap_and(cached, cached, chip->out_known, nbits);
+		bitmap_andnot(remote, remote, cached, nbits);
+		bitmap_andnot(bits, bits, cached, nbits);
+		bitmap_and(cached, cached, chip->out_values, nbits);
+		bitmap_or(bits, bits, cached, nbits);
 	}
 	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
 
@@ -437,6 +503,7 @@ static int guse_gpio_do_set_multiple(struct gpio_chip *gc,
 	ret = guse_gpio_call(chip, GUSE_OP_SET_VALUES, msg,
 			     sizeof(struct guse_bitmap) +
 			     2 * words * sizeof(__le64), NULL, 0);
+	guse_gpio_record_set(chip, mask, values, ret);
 	kfree(msg);
 out:
 	guse_gpio_leave(chip);
@@ -630,9 +697,12 @@ static int guse_gpio_check_create(const void *payload, size_t len,
 	*features = le32_to_cpu(cr->flags);
 	if (*features & ~GUSE_CREATE_F_ALL)
 		return -EINVAL;
-	/* a 1.0 server cannot mean the flags 1.1 added */
+	/* a server cannot mean the flags of a later minor version */
 	if ((le32_to_cpu(cr->version) & 0xffff) < 1 &&
 	    *features & ~GUSE_CREATE_F_ALL_1_0)
+		return -EINVAL;
+	if ((le32_to_cpu(cr->version) & 0xffff) < 2 &&
+	    *features & ~GUSE_CREATE_F_ALL_1_1)
 		return -EINVAL;
 	*num_lines = le32_to_cpu(cr->num_lines);
 	if (!*num_lines || *num_lines > max_lines)
@@ -683,6 +753,8 @@ static void guse_gpio_free_chip(struct guse_gpio *chip)
 	bitmap_free(chip->consumer_pending);
 	bitmap_free(chip->is_output);
 	bitmap_free(chip->levels);
+	bitmap_free(chip->out_known);
+	bitmap_free(chip->out_values);
 	if (!IS_ERR_OR_NULL(chip->fwnode))
 		fwnode_remove_software_node(chip->fwnode);
 	kfree(chip);
@@ -763,9 +835,12 @@ static struct guse_gpio *guse_gpio_alloc(const struct guse_create *cr,
 	chip->consumer_pending = bitmap_zalloc(num_lines, gfp);
 	chip->is_output = bitmap_zalloc(num_lines, gfp);
 	chip->levels = bitmap_zalloc(num_lines, gfp);
+	chip->out_known = bitmap_zalloc(num_lines, gfp);
+	chip->out_values = bitmap_zalloc(num_lines, gfp);
 	chip->free_msg = kcalloc(num_lines, sizeof(*chip->free_msg), gfp);
 	if (!chip->requested || !chip->consumer_pending || !chip->is_output ||
-	    !chip->levels || !chip->free_msg)
+	    !chip->levels || !chip->out_known || !chip->out_values ||
+	    !chip->free_msg)
 		goto err;
 	chip->gc.ngpio = num_lines;
 	if (guse_gpio_device_setup(chip, init))
@@ -812,9 +887,39 @@ static int guse_gpio_find_chardev(struct device *dev, void *data)
 	return 1;
 }
 
-static void guse_gpio_parent_release(struct device *dev)
+static void guse_gpio_dev_release(struct device *dev)
 {
 	kfree(dev);
+}
+
+/*
+ * /sys/class/guse/guseN.  It has no power management (nor has the plain
+ * parent): without device_set_pm_not_required() the driver core gives it
+ * a power/ directory of 9 sysfs nodes, about 1.2 KiB of kernfs nodes per
+ * chip for attributes that mean nothing for a connection.
+ */
+static struct device *guse_gpio_class_dev(struct guse_gpio *chip)
+{
+	struct device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->class = &guse_class;
+	dev->groups = guse_gpio_groups;
+	dev->release = guse_gpio_dev_release;
+	dev_set_drvdata(dev, chip);
+	device_set_pm_not_required(dev);
+	ret = dev_set_name(dev, "guse%d", chip->id);
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		return ERR_PTR(ret);
+	}
+	return dev;
 }
 
 /*
@@ -835,7 +940,8 @@ static int guse_gpio_parent_add(struct guse_gpio *chip)
 		return -ENOMEM;
 	device_initialize(parent);
 	parent->parent = chip->dev;
-	parent->release = guse_gpio_parent_release;
+	parent->release = guse_gpio_dev_release;
+	device_set_pm_not_required(parent);
 	ret = dev_set_name(parent, "gpio");
 	if (!ret)
 		ret = device_add(parent);
@@ -1007,9 +1113,7 @@ static int guse_gpio_create(struct guse_conn *conn, const void *payload,
 		goto err_free;
 	chip->id = ret;
 
-	chip->dev = device_create_with_groups(&guse_class, NULL, MKDEV(0, 0),
-					      chip, guse_gpio_groups, "guse%d",
-					      chip->id);
+	chip->dev = guse_gpio_class_dev(chip);
 	if (IS_ERR(chip->dev)) {
 		ret = PTR_ERR(chip->dev);
 		goto err_ida;
@@ -1084,6 +1188,12 @@ static int guse_gpio_notify(struct guse_conn *conn, u16 opcode,
 	switch (opcode) {
 	case GUSE_OP_SET_INPUTS:
 		return guse_gpio_set_inputs(chip, payload, len);
+	case GUSE_OP_WAKEUP:
+		if (chip->version_minor < 2)
+			return -EOPNOTSUPP;
+		if (len)
+			return -EINVAL;
+		return guse_conn_wakeup(conn);
 	default:
 		return guse_gpio_device_notify(chip, opcode, payload, len);
 	}

@@ -107,6 +107,11 @@ int guse_gpio_device_setup(struct guse_gpio *chip,
 		__assign_bit(line, chip->levels,
 			     !(flags & GUSE_LINE_INIT_F_OUTPUT) &&
 			     flags & GUSE_LINE_INIT_F_VALUE);
+		__assign_bit(line, chip->out_known,
+			     flags & GUSE_LINE_INIT_F_OUTPUT);
+		__assign_bit(line, chip->out_values,
+			     flags & GUSE_LINE_INIT_F_OUTPUT &&
+			     flags & GUSE_LINE_INIT_F_VALUE);
 		/* a hog's line is taken from the start (guse_gpio_request()) */
 		__assign_bit(line, chip->claimed, flags & GUSE_LINE_INIT_F_HOG);
 	}

@@ -65,10 +65,13 @@ struct irq_domain;
  * @free_msg: per line, the FREE prepared when the server granted it
  * @consumer_pending: lines requested whose consumer label the server has
  *	not been told yet (see GUSE_OP_CONSUMER)
- * @state_lock: protects @is_output, @levels and the interrupt state below,
- *	except where another lock is named
+ * @state_lock: protects @is_output, @levels, @out_known, @out_values and
+ *	the interrupt state below, except where another lock is named
  * @is_output: lines the server reported or set as outputs
  * @levels: input levels the server injected
+ * @out_known: outputs whose driven value the kernel set (and so knows):
+ *	cleared when the line turns input, is released or a set fails
+ * @out_values: the values last set on the lines of @out_known
  * @irq_bus_lock: the irq_chip bus lock (slow, sleeping part of irq setup)
  * @irq_unmasked: lines whose interrupt is unmasked
  * @irq_type: IRQ_TYPE_* of each line's interrupt
@@ -132,6 +135,8 @@ struct guse_gpio {
 	raw_spinlock_t state_lock;
 	unsigned long *is_output;
 	unsigned long *levels;
+	unsigned long *out_known;
+	unsigned long *out_values;
 
 	struct mutex irq_bus_lock;	/* see the kernel-doc above */
 	unsigned long *irq_unmasked;

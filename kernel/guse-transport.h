@@ -191,6 +191,18 @@ int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 		   size_t in_len, bool first);
 
 /**
+ * guse_conn_wakeup() - queue a GUSE_OP_WAKEUP for the server to read
+ * @conn: the connection
+ *
+ * Queues a GUSE_OP_WAKEUP message without payload or reply ahead of every
+ * other message, unless one the server has not read yet is queued (so a
+ * server cannot make the queue grow with them).  May sleep.
+ *
+ * Return: 0, -ENODEV when the server is gone, or -ENOMEM.
+ */
+int guse_conn_wakeup(struct guse_conn *conn);
+
+/**
  * guse_conn_set_drvdata() - attach frontend data to a connection
  * @conn: the connection
  * @data: frontend data

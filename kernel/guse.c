@@ -66,6 +66,7 @@ enum guse_conn_state {
  * @stalled: a request timed out and the server has not read or written since
  * @stalled_until: while @stalled, new requests fail at once until this time
  *	(jiffies): one timeout per consumer operation, not one per callback
+ * @wakeup_queued: a GUSE_OP_WAKEUP is in @queue (guse_conn_wakeup())
  * @readq: the server's readers and pollers
  * @slotq: callers waiting for @in_flight to drop below the limit
  * @create_lock: serializes the CREATE message against itself
@@ -87,6 +88,7 @@ struct guse_conn {
 	bool aborting;
 	bool stalled;
 	unsigned long stalled_until;
+	bool wakeup_queued;
 	wait_queue_head_t readq;
 	wait_queue_head_t slotq;
 	struct mutex create_lock;	/* see the kernel-doc above */
@@ -419,6 +421,7 @@ static void guse_conn_fail_all(struct guse_conn *conn)
 		guse_req_finish(req, -ENODEV);
 	list_for_each_entry_safe(req, tmp, &conn->sent, node)
 		guse_req_finish(req, -ENODEV);
+	conn->wakeup_queued = false;
 }
 
 void guse_conn_abort(struct guse_conn *conn)
@@ -457,6 +460,42 @@ int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(guse_conn_post);
+
+int guse_conn_wakeup(struct guse_conn *conn)
+{
+	struct guse_req *req;
+	bool queued;
+
+	spin_lock(&conn->lock);
+	queued = conn->wakeup_queued;
+	spin_unlock(&conn->lock);
+	if (queued)
+		return 0;
+	req = guse_req_alloc(GUSE_OP_WAKEUP, NULL, 0);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->noreply = true;
+	req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
+
+	spin_lock(&conn->lock);
+	if (conn->state == GUSE_CONN_DEAD || conn->aborting) {
+		spin_unlock(&conn->lock);
+		guse_req_put(req);
+		return -ENODEV;
+	}
+	if (conn->wakeup_queued) {
+		/* another thread's came first */
+		spin_unlock(&conn->lock);
+		guse_req_put(req);
+		return 0;
+	}
+	conn->wakeup_queued = true;
+	list_add(&req->node, &conn->queue);
+	spin_unlock(&conn->lock);
+	guse_conn_wake(conn);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(guse_conn_wakeup);
 
 static void guse_kconn_work(struct work_struct *work);
 
@@ -543,6 +582,8 @@ static void guse_conn_take(struct guse_conn *conn, struct guse_req *req)
 	guse_conn_unstall(conn);
 	if (req->noreply) {
 		list_del_init(&req->node);
+		if (req->opcode == GUSE_OP_WAKEUP)
+			conn->wakeup_queued = false;
 	} else {
 		list_move_tail(&req->node, &conn->sent);
 		req->read = true;

@@ -99,6 +99,8 @@ static uint32_t features(const struct guse_chip_ops *ops,
 	/* changes edge semantics: only on request, never from the ops */
 	if (cfg->serve_input_reads)
 		f |= GUSE_CREATE_F_GET_INPUTS;
+	if (cfg->output_cache)
+		f |= GUSE_CREATE_F_OUTPUT_CACHE;
 	return f;
 }
 
@@ -183,6 +185,7 @@ static int wait_ready(struct guse_chip *chip)
 	}
 	chip->base = le32toh(r->base);
 	chip->timeout_ms = le32toh(r->timeout_ms);
+	chip->wakeup = (le32toh(r->version) & 0xffff) >= 2;
 	guse_copy_str(chip->chip_name, r->chip_name);
 	guse_copy_str(chip->dev_name, r->dev_name);
 	return 0;
@@ -563,14 +566,58 @@ GUSE_API int guse_chip_set_input(struct guse_chip *chip, unsigned int line,
 GUSE_API void guse_chip_exit(struct guse_chip *chip)
 {
 	uint64_t one = 1;
-	ssize_t r = write(chip->exit_fd, &one, sizeof(one));
+	ssize_t r;
 
+	__atomic_store_n(&chip->exit_requested, 1, __ATOMIC_RELEASE);
+	if (chip->wakeup) {
+		/* async-signal-safe: a plain write(), no lock */
+		struct guse_msg_header h = {
+			.len = htole32(sizeof(h)),
+			.opcode = htole16(GUSE_OP_WAKEUP),
+		};
+		int fd = __atomic_load_n(&chip->fd, __ATOMIC_RELAXED);
+
+		if (fd >= 0 && write(fd, &h, sizeof(h)) == sizeof(h))
+			return;
+	}
+	r = write(chip->exit_fd, &one, sizeof(one));
 	(void)r;
+}
+
+/*
+ * Serving with a kernel that has GUSE_OP_WAKEUP: blocking reads, one
+ * read() and one write() per request, as a pipe echo.  guse_chip_exit()
+ * sets exit_requested, then queues a WAKEUP that ends the read.
+ */
+static int run_blocking(struct guse_chip *chip)
+{
+	int fd = chip->fd, flags, ret = 0, err;
+
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return -1;
+	for (;;) {
+		if (__atomic_exchange_n(&chip->exit_requested, 0,
+					__ATOMIC_ACQ_REL))
+			break;
+		if (guse_chip_handle_one(chip) < 0) {
+			ret = -1;
+			break;
+		}
+		if (guse_chip_is_dead(chip))
+			return 0;	/* a callback freed the chip */
+	}
+	err = errno;
+	fcntl(fd, F_SETFL, flags);
+	errno = err;
+	return ret;
 }
 
 /* guse_chip_run() with a reference held. */
 static int run(struct guse_chip *chip)
 {
+	if (chip->wakeup)
+		return run_blocking(chip);
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = chip->fd, .events = POLLIN },
@@ -587,6 +634,8 @@ static int run(struct guse_chip *chip)
 			if (read(chip->exit_fd, &v, sizeof(v)) < 0) {
 				/* nothing: reset best effort */
 			}
+			__atomic_store_n(&chip->exit_requested, 0,
+					 __ATOMIC_RELEASE);
 			return 0;
 		}
 		if (pfd[0].revents & (POLLERR | POLLNVAL)) {

@@ -143,6 +143,13 @@ GUSE_API void guse_chip_config_set_serve_input_reads(struct guse_chip_config *cf
 		cfg->serve_input_reads = serve;
 }
 
+GUSE_API void guse_chip_config_set_output_cache(struct guse_chip_config *cfg,
+						 bool cache)
+{
+	if (cfg)
+		cfg->output_cache = cache;
+}
+
 GUSE_API void guse_chip_config_set_hold_outputs(struct guse_chip_config *cfg,
 						bool hold)
 {

@@ -372,6 +372,30 @@ guse_chip_config_set_serve_input_reads(struct guse_chip_config *cfg,
 				       bool serve);
 
 /**
+ * @brief Let the kernel answer reads of driven outputs itself.
+ *
+ * Off by default: every read of an output line reaches the server (the
+ * get_values callback, or the built-in state), a round trip per read.  On
+ * (GUSE_CREATE_F_OUTPUT_CACHE, protocol 1.2), the server promises that the
+ * level of a line a consumer drives as an output never changes behind that
+ * consumer's back: no get_values answer other than the value last set,
+ * e.g. no open-drain contention modelled by the server, and device-side
+ * changes only through guse_chip_set_line_direction() or
+ * guse_chip_claim_line().  The kernel then answers reads of requested
+ * outputs from the value last set on them, without a GET_VALUES, as it
+ * answers reads of inputs from the injected levels; an output whose value
+ * it did not set (a line requested "as is") is still read from the server.
+ * The built-in state (no callbacks) keeps the promise.
+ *
+ * guse_chip_new() fails with EINVAL on a kernel older than protocol 1.2.
+ *
+ * @param cfg Configuration.
+ * @param cache true to have outputs read back by the kernel.
+ */
+GUSE_API void guse_chip_config_set_output_cache(struct guse_chip_config *cfg,
+						bool cache);
+
+/**
  * @brief Keep released outputs driving, as most hardware does.
  *
  * Off by default: the built-in state simulates lines as the kernel's

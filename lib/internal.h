@@ -18,6 +18,7 @@ struct guse_chip_config {
 	unsigned int names_size;
 	bool track_all;
 	bool serve_input_reads;		/* GUSE_CREATE_F_GET_INPUTS */
+	bool output_cache;		/* GUSE_CREATE_F_OUTPUT_CACHE */
 	bool hold_outputs;		/* released outputs keep driving */
 	struct guse_line_config *lines;	/* NULL, or GUSE_LINES_MAX entries */
 	unsigned int lines_size;	/* highest line configured + 1 */
@@ -81,6 +82,13 @@ struct guse_chip {
 	unsigned int num_words;
 	unsigned int base;
 	unsigned int timeout_ms;
+	/*
+	 * The kernel speaks protocol 1.2 or later (READY): guse_chip_run()
+	 * blocks in read() and guse_chip_exit() wakes it with GUSE_OP_WAKEUP;
+	 * otherwise it polls the file and exit_fd.  Read-only after creation.
+	 */
+	bool wakeup;
+	int exit_requested;		/* atomic: guse_chip_exit() was called */
 
 	/*
 	 * lock protects lines, pending, refs, dead, fd, and every request's
@@ -163,5 +171,11 @@ void guse_line_init_apply(struct guse_chip *chip,
 
 /* Handle up to @max messages (-1: all available); see guse_chip_dispatch(). */
 int guse_chip_dispatch_some(struct guse_chip *chip, int max);
+/*
+ * Read one message and handle it (a blocking read() when the file is in
+ * blocking mode): 1, 0 when there was none (EAGAIN) or a signal came
+ * (EINTR), -1 with errno on error (ENODEV: the other end went away).
+ */
+int guse_chip_handle_one(struct guse_chip *chip);
 
 #endif

@@ -469,6 +469,8 @@ static void handle_msg(struct guse_chip *chip, const void *buf, size_t n)
 		return;
 	}
 	plen = payload_size(op, nw);
+	if (op == GUSE_OP_WAKEUP)
+		return;		/* guse_chip_run() checks why it woke */
 	if (!plen) {
 		/* READY again, CREATE, SET_INPUTS, or a future opcode */
 		reject(chip, h, EOPNOTSUPP);
@@ -586,32 +588,42 @@ notsupp:
 	reject(chip, h, EOPNOTSUPP);
 }
 
-/* guse_chip_dispatch_some() with a reference held. */
-static int dispatch(struct guse_chip *chip, int max)
+int guse_chip_handle_one(struct guse_chip *chip)
 {
 	union {
 		struct guse_msg_header hdr;
 		uint64_t align;
 		uint8_t buf[GUSE_READ_SIZE_MIN];
 	} u;
+	/* the file is read in this thread only: chip->fd without the lock */
+	ssize_t n = read(chip->fd, u.buf, sizeof(u.buf));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		errno = ENODEV;	/* the other end went away */
+		return -1;
+	}
+	handle_msg(chip, u.buf, (size_t)n);
+	return 1;
+}
+
+/* guse_chip_dispatch_some() with a reference held. */
+static int dispatch(struct guse_chip *chip, int max)
+{
 	int count = 0;
 
-	/* the file is read in this thread only: chip->fd without the lock */
 	while ((max < 0 || count < max) && !guse_chip_is_dead(chip)) {
-		ssize_t n = read(chip->fd, u.buf, sizeof(u.buf));
+		int ret;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
+		errno = 0;
+		ret = guse_chip_handle_one(chip);
+		if (ret < 0)
 			return -1;
-		}
-		if (n == 0) {
-			errno = ENODEV;	/* the other end went away */
-			return -1;
-		}
-		handle_msg(chip, u.buf, (size_t)n);
+		if (!ret && errno == EINTR)
+			continue;
+		if (!ret)
+			break;
 		count++;
 	}
 	return count;

@@ -21,6 +21,10 @@ usage() {
 	exit 2
 }
 
+# the host's load average ("1,5,15") and "total,steal" jiffies of all CPUs
+host_loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,; }
+host_cpustat() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t "," $9 }' /proc/stat; }
+
 kernels=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -54,6 +58,10 @@ for k in "${kernels[@]}"; do
 	"$top/scripts/build-modules.sh" "$krel" >/dev/null
 	say "running the benchmarks on $krel (this takes a few minutes)"
 	raw=$out/bench-$krel.raw
+	# the host's load before and after, for the noise report
+	export GUSE_BENCH_HOST_LOADAVG GUSE_BENCH_HOST_STAT
+	GUSE_BENCH_HOST_LOADAVG=$(host_loadavg)
+	GUSE_BENCH_HOST_STAT=$(host_cpustat)
 	set +e
 	(cd "$top" && tests/vm/run-vm.sh --kernel "$krel" \
 		--modules "$top/build/modules/$krel" --log "$out/logs" \
@@ -66,7 +74,14 @@ for k in "${kernels[@]}"; do
 		continue
 	fi
 	sed -n '/^--- json ---$/,/^--- end json ---$/p' "$raw" | sed '1d;$d' >"$out/bench-$krel.json"
-	sed '/^--- json ---$/,$d' "$raw" | grep -Ev '^run-vm: |^run-bench: (round |scale: |  [^ ]+: [0-9.]+s$)' >"$out/bench-$krel.txt"
+	grep '^run-bench: ' "$raw" | grep -Ev '^run-bench: (round |scale|  [^ ]+: [0-9.]+s$)' >"$out/bench-$krel.log" || true
+	/usr/bin/python3 "$top/tests/bench/report.py" --from-json "$out/bench-$krel.json" \
+		--json "$out/bench-$krel.json" \
+		--note "host.loadavg_after=$(host_loadavg)" \
+		--note "host.stat_after=$(host_cpustat)" |
+		sed '/^--- json ---$/,$d' >"$out/bench-$krel.txt"
+	cat "$out/bench-$krel.log" >>"$out/bench-$krel.txt"
+	rm -f "$out/bench-$krel.log"
 	rm -f "$raw"
 	cat "$out/bench-$krel.txt"
 	say "wrote $out/bench-$krel.txt and $out/bench-$krel.json"

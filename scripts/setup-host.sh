@@ -65,13 +65,14 @@ fi
 bpo=bookworm-backports
 pkgs=(
 	build-essential autoconf automake libtool pkg-config
-	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms
+	cpio kmod busybox-static qemu-system-x86 debootstrap valgrind dkms strace
 	python3 xz-utils zstd bc
 	flex bison libelf-dev libssl-dev
-	libfuse3-dev fuse3
+	libfuse3-dev fuse3 shunit2
 	# guse-avr (bridges/avr/): simavr's library, the AVR toolchain for its
 	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
 	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
+	qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libjansson-dev
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	# the Python bindings (bindings/python): headers and setuptools to
 	# build them, pip to install them from the tree, pytest and libgpiod's
@@ -239,9 +240,32 @@ if [ ! -f "$kgpio/.complete" ] || [ ! -x "$kgpio/gpio-line-name" ]; then
 	touch "$kgpio/.complete"
 fi
 
+# --- QEMU 10.0 beside the system's 7.2, for guse-qemu's tests ------------
+# bookworm-backports' qemu-system-arm and the packages of its data and
+# modules, unpacked (not installed) into $cache/qemu-10.0; run it as
+#   QEMU_MODULE_DIR=$cache/qemu-10.0/usr/lib/x86_64-linux-gnu/qemu \
+#   $cache/qemu-10.0/usr/bin/qemu-system-arm -L $cache/qemu-10.0/usr/share/qemu
+# (its own modules must be found first: 7.2's abort a 10.0 QEMU).
+q10=$cache/qemu-10.0
+if [ ! -f "$q10/.complete" ]; then
+	say "unpacking QEMU 10.0 (bookworm-backports) into $q10"
+	rm -rf "$q10"
+	mkdir -p "$q10"
+	for pkg in qemu-system-arm qemu-system-common qemu-system-data qemu-system-gui \
+		qemu-system-modules-opengl qemu-system-modules-spice qemu-block-extra; do
+		if ! ls "$cache/debs/${pkg}_1%3a10.0"*.deb >/dev/null 2>&1; then
+			(cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg/$bpo" >/dev/null)
+		fi
+		dpkg-deb -x "$(ls "$cache/debs/${pkg}_1%3a10.0"*.deb | head -1)" "$q10"
+	done
+	"$q10/usr/bin/qemu-system-arm" --version | head -1 >"$q10/VERSION"
+	touch "$q10/.complete"
+fi
+
 # --- libgpiod's own tests, a test dependency -----------------------------
 # tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
-# Debian's libgpiod source, unmodified, on guse.gpiosim.  The
+# Debian's libgpiod source, unmodified, on guse.gpiosim, and
+# 85-libgpiod-tools.sh its tools/gpio-tools-test.bash.  The
 # source comes once, through a private apt configuration (its own deb-src
 # stanza, lists and caches under $cache/apt-src; the system's apt is not
 # touched), into $cache/libgpiod/libgpiod-<version>/, never at test time.
@@ -288,6 +312,24 @@ if [ ! -f "$lgd/.complete" ]; then
 	rm -rf "$asrc/lists" "$asrc/cache"
 	touch "$lgd/.complete"
 	say "libgpiod's tests: $lgd/$dir (from $got)"
+fi
+
+# The tools of that same release, for its tools tests: built from that
+# source as Debian builds them (--enable-tools, no interactive gpioset),
+# statically, so that they never meet the system's libgpiod3 (2.1.3), into
+# $cache/libgpiod/tools/bin.  Under a minute.
+lgt=$lgd/tools
+if [ ! -f "$lgt/.complete" ] || [ "$(cat "$lgt/.complete")" != "$(readlink "$lgd/source")" ]; then
+	say "building libgpiod's tools from $(readlink "$lgd/source") (its tools tests use them)"
+	rm -rf "$lgt" "$lgd/build"
+	mkdir -p "$lgd/build"
+	(cd "$lgd/build" &&
+		"$lgd/source/configure" -q --enable-tools --disable-shared --enable-static \
+			--disable-bindings-cxx --disable-bindings-python --prefix="$lgt" &&
+		make -j"$(nproc)" -s && make -s install) >"$lgd/build.log" 2>&1 ||
+		{ tail -20 "$lgd/build.log" >&2; exit 1; }
+	rm -rf "$lgd/build"
+	readlink "$lgd/source" >"$lgt/.complete"
 fi
 
 # --- trixie chroot with the 7.3 headers ----------------------------------

@@ -53,7 +53,8 @@
  * themselves (GUSE_CREATE_F_GET_INPUTS) or leave them to the kernel, and
  * one without the churn threads.
  *
- * Length: cycles until GUSE_KILL_SECONDS (default 12 per variant) pass, at
+ * Length: cycles until GUSE_KILL_SECONDS (default 12 per variant) pass and
+ * at least MIN_CYCLES ran (a loaded host makes the debug kernel slow), at
  * most GUSE_KILL_CYCLES (default 1000).  "--cycles N" (or GUSE_KILL_CYCLES
  * alone) runs exactly N cycles per variant with no time budget: the long
  * run.  GUSE_KILL_SEED replays the random kill moments of a run.
@@ -84,7 +85,7 @@
 #define GONE_MS		3000
 #define REAP_MS		3000
 #define HUNG_MS		(2 * CHIP_TIMEOUT_MS)	/* even timeouts are over */
-#define MIN_CYCLES	4	/* the debug kernel manages few in the budget */
+#define MIN_CYCLES	4	/* run even past the budget (a loaded debug kernel) */
 #define SLAB_TOL	48	/* see struct kst_slab_watch */
 #define SLAB_STEP	4
 #define SLAB_SETTLE_MS	10000
@@ -548,7 +549,8 @@ TEST_F_TIMEOUT(kill, sigkill_loop, 63)
 		       cfg.seconds, RETURN_MS, CLOSE_MS, GONE_MS, REAP_MS,
 		       HUNG_MS);
 	for (c = 0; c < cfg.cycles && !st.hung; c++) {
-		if (cfg.seconds && c &&
+		/* the budget ends the loop once MIN_CYCLES have run */
+		if (cfg.seconds && c >= MIN_CYCLES &&
 		    kst_now_ns() > t0 + ms_to_ns(cfg.seconds * 1000))
 			break;
 		kill_cycle(&st, self->shm, variant, c, &seed, &km);
@@ -635,7 +637,7 @@ int main(int argc, char **argv)
 				 0, ~0U);
 	/* the harness kills the test after this many seconds */
 	_kill_sigkill_loop_object->timeout = cfg.seconds ?
-		(int)cfg.seconds + 45 : 60 + 3 * (int)cfg.cycles;
+		(int)cfg.seconds + 45 + 30 * MIN_CYCLES : 60 + 3 * (int)cfg.cycles;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return guse_harness_main(argc, argv, GUSE_NEED_DEVICE());
 }

@@ -298,6 +298,15 @@ FIXTURE_VARIANT_ADD(bad_create, line_init_from_a_1_0_server) {
 	.errnum = EINVAL, .version = GUSE_VERSION_MAJOR << 16,
 	.flags = GUSE_CREATE_F_LINE_INIT, .init = INIT_VALID,
 };
+/* nor a 1.1 server the flag 1.2 added */
+FIXTURE_VARIANT_ADD(bad_create, output_cache_from_a_1_1_server) {
+	.errnum = EINVAL, .version = GUSE_VERSION_MAJOR << 16 | 1,
+	.flags = GUSE_CREATE_F_OUTPUT_CACHE,
+};
+FIXTURE_VARIANT_ADD(bad_create, output_cache_from_a_1_0_server) {
+	.errnum = EINVAL, .version = GUSE_VERSION_MAJOR << 16,
+	.flags = GUSE_CREATE_F_OUTPUT_CACHE,
+};
 FIXTURE_VARIANT_ADD(bad_create, line_init_unknown_flag) {
 	.errnum = EINVAL, .flags = GUSE_CREATE_F_LINE_INIT,
 	.init = INIT_UNKNOWN_FLAG,
@@ -539,6 +548,107 @@ TEST_F_TIMEOUT(chip, reply_to_unknown_id_enoent, TIMEOUT_S)
 TEST_F_TIMEOUT(chip, unknown_notification_eopnotsupp, TIMEOUT_S)
 {
 	EXPECT_EQ(-EOPNOTSUPP, raw_send_msg(self->fd, 999, 0, 0, NULL, 0));
+}
+
+/* ---- WAKEUP (1.2) ---- */
+
+/* A WAKEUP comes back as one message to read: no payload, no reply. */
+TEST_F_TIMEOUT(chip, wakeup_comes_back, TIMEOUT_S)
+{
+	struct raw_msg *m = &self->m;
+
+	EXPECT_EQ(-ETIMEDOUT, raw_recv(self->fd, m, 0));
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0, NULL, 0));
+	ASSERT_EQ((int)sizeof(m->hdr), raw_recv(self->fd, m, 2000));
+	EXPECT_EQ((uint32_t)sizeof(m->hdr), m->hdr.len);
+	EXPECT_EQ(GUSE_OP_WAKEUP, m->hdr.opcode);
+	EXPECT_EQ(GUSE_MSG_F_NOREPLY, m->hdr.flags);
+	EXPECT_EQ(0ULL, m->hdr.id);
+	EXPECT_EQ(0U, m->hdr.error);
+	EXPECT_EQ(-ETIMEDOUT, raw_recv(self->fd, m, 0));
+}
+
+/* Unread WAKEUPs do not pile up: the queue holds one at most. */
+TEST_F_TIMEOUT(chip, wakeups_coalesce, TIMEOUT_S)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0,
+					  NULL, 0));
+	ASSERT_EQ((int)sizeof(self->m.hdr), raw_recv(self->fd, &self->m, 2000));
+	EXPECT_EQ(GUSE_OP_WAKEUP, self->m.hdr.opcode);
+	EXPECT_EQ(-ETIMEDOUT, raw_recv(self->fd, &self->m, 200));
+	/* once read, the next one is queued again */
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0, NULL, 0));
+	EXPECT_EQ((int)sizeof(self->m.hdr), raw_recv(self->fd, &self->m, 2000));
+}
+
+TEST_F_TIMEOUT(chip, wakeup_with_payload_einval, TIMEOUT_S)
+{
+	uint8_t p[8] = { 0 };
+
+	EXPECT_EQ(-EINVAL, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0, p,
+					sizeof(p)));
+	EXPECT_EQ(-EINVAL, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, EIO,
+					NULL, 0));
+	EXPECT_EQ(-ETIMEDOUT, raw_recv(self->fd, &self->m, 200));
+}
+
+static bool readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+struct blocked_reader {
+	int fd;
+	ssize_t n;
+	struct raw_msg m;
+};
+
+static void *blocked_read(void *arg)
+{
+	struct blocked_reader *b = arg;
+
+	b->n = read(b->fd, &b->m, sizeof(b->m));
+	return NULL;
+}
+
+/*
+ * The point of WAKEUP: another thread ends a blocking read(), and the
+ * WAKEUP is read ahead of a request queued before it.
+ */
+TEST_F_TIMEOUT(chip, wakeup_ends_blocking_read, TIMEOUT_S)
+{
+	struct blocked_reader b = { .fd = self->fd, .n = -2 };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_read, &b));
+	/* it may not be blocked yet: the WAKEUP ends the read either way */
+	usleep(100 * 1000);
+	EXPECT_EQ(-2, b.n);
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0, NULL, 0));
+	pthread_join(t, NULL);
+	ASSERT_EQ((ssize_t)sizeof(b.m.hdr), b.n);
+	EXPECT_EQ(GUSE_OP_WAKEUP, b.m.hdr.opcode);
+
+	/* a consumer's REQUEST waits in the queue, then a WAKEUP */
+	ASSERT_EQ(0, consumer_start(&self->c, self->ready.chip_name, 3,
+				    GPIOD_LINE_DIRECTION_INPUT));
+	for (i = 0; i < 250 && !readable(self->fd); i++)
+		usleep(20 * 1000);
+	ASSERT_TRUE(readable(self->fd));
+	ASSERT_EQ(0, raw_send_msg(self->fd, GUSE_OP_WAKEUP, 0, 0, NULL, 0));
+	ASSERT_EQ((int)sizeof(self->m.hdr), raw_recv(self->fd, &self->m, 2000));
+	EXPECT_EQ(GUSE_OP_WAKEUP, self->m.hdr.opcode);
+	ASSERT_LT(0, raw_recv(self->fd, &self->m, 2000));
+	EXPECT_NE(GUSE_OP_WAKEUP, self->m.hdr.opcode);
+	EXPECT_NE(0ULL, self->m.hdr.id);
+	/* answered as a server would, so that the consumer ends */
+	EXPECT_EQ(0, raw_answer(self->fd, &self->m, &self->seen));
 }
 
 /* SET_INPUTS for 70 lines carries two words of mask, two of values. */
@@ -924,9 +1034,9 @@ static int send_direction(int fd, const struct guse_device_direction *d,
 	return raw_send_msg(fd, GUSE_OP_LINE_DIRECTION, 0, 0, buf, len);
 }
 
-TEST_F_TIMEOUT(device, ready_reports_1_1, TIMEOUT_S)
+TEST_F_TIMEOUT(device, ready_reports_1_2, TIMEOUT_S)
 {
-	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 1),
+	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 2),
 		  self->srv.ready.version);
 	EXPECT_EQ((uint32_t)DEV_LINES, self->srv.ready.num_lines);
 }
@@ -1438,6 +1548,158 @@ TEST_F_TIMEOUT(fresh, create_above_64k, TIMEOUT_S)
 
 #define V10_LINES	8
 
+/* ---- GUSE_CREATE_F_OUTPUT_CACHE (1.2) ---- */
+
+#define CACHE_LINES	8
+
+/*
+ * Two chips served by threads that count the GET_VALUES they answer: one
+ * with GUSE_CREATE_F_OUTPUT_CACHE, one without.
+ */
+FIXTURE(cache) {
+	struct raw_server srv[2];	/* [0] with the flag */
+	bool started[2];
+	struct gpiod_chip *chip[2];
+};
+
+FIXTURE_SETUP(cache)
+{
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		ret = raw_server_start(&self->srv[i], i ? "nocache" : "cache",
+				       CACHE_LINES,
+				       GUSE_CREATE_F_REQUEST |
+				       (i ? 0 : GUSE_CREATE_F_OUTPUT_CACHE));
+		ASSERT_EQ(0, ret) TH_LOG("create: %s", strerror(-ret));
+		self->started[i] = true;
+		self->chip[i] = user_chip_open(self->srv[i].ready.chip_name);
+		ASSERT_NE(NULL, self->chip[i]);
+	}
+}
+
+FIXTURE_TEARDOWN(cache)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (self->chip[i])
+			gpiod_chip_close(self->chip[i]);
+		if (self->started[i])
+			raw_server_stop(&self->srv[i], true);
+	}
+}
+
+static unsigned int get_values_seen(struct raw_server *srv)
+{
+	struct raw_seen seen;
+
+	raw_server_seen(srv, &seen);
+	return seen.get_values;
+}
+
+/* Requests @line as an output driving @value. */
+static struct gpiod_line_request *cache_output(struct gpiod_chip *chip,
+					       unsigned int line, int value)
+{
+	enum gpiod_line_value v = value ? GPIOD_LINE_VALUE_ACTIVE :
+					  GPIOD_LINE_VALUE_INACTIVE;
+	struct user_req r = { .first = line, .num = 1, .values = &v,
+			      .direction = GPIOD_LINE_DIRECTION_OUTPUT,
+			      .consumer = CONSUMER };
+
+	return user_request(chip, &r);
+}
+
+/*
+ * With the flag, reads of a requested output are answered by the kernel
+ * from the value set: no GET_VALUES reaches the server, neither for the
+ * initial value nor after a set; without it every read does.
+ */
+TEST_F_TIMEOUT(cache, output_reads_answered_by_the_kernel, TIMEOUT_S)
+{
+	struct gpiod_line_request *req;
+	unsigned int before;
+	int i, k;
+
+	for (i = 0; i < 2; i++) {
+		req = cache_output(self->chip[i], 3, 1);
+		ASSERT_NE(NULL, req) TH_LOG("request: %s", strerror(errno));
+		before = get_values_seen(&self->srv[i]);
+		for (k = 0; k < 10; k++)
+			EXPECT_EQ(GPIOD_LINE_VALUE_ACTIVE,
+				  gpiod_line_request_get_value(req, 3));
+		EXPECT_EQ(0, gpiod_line_request_set_value(req, 3,
+						GPIOD_LINE_VALUE_INACTIVE));
+		for (k = 0; k < 10; k++)
+			EXPECT_EQ(GPIOD_LINE_VALUE_INACTIVE,
+				  gpiod_line_request_get_value(req, 3));
+		EXPECT_EQ(i ? 20U : 0U, get_values_seen(&self->srv[i]) - before);
+		gpiod_line_request_release(req);
+	}
+}
+
+/* Several lines in one read: the cached ones need no round trip either. */
+TEST_F_TIMEOUT(cache, multi_line_reads, TIMEOUT_S)
+{
+	static const enum gpiod_line_value v[4] = {
+		GPIOD_LINE_VALUE_ACTIVE, GPIOD_LINE_VALUE_INACTIVE,
+		GPIOD_LINE_VALUE_ACTIVE, GPIOD_LINE_VALUE_ACTIVE,
+	};
+	struct user_req r = { .first = 4, .num = 4, .values = v,
+			      .direction = GPIOD_LINE_DIRECTION_OUTPUT,
+			      .consumer = CONSUMER };
+	enum gpiod_line_value got[4];
+	struct gpiod_line_request *req;
+	unsigned int before;
+
+	req = user_request(self->chip[0], &r);
+	ASSERT_NE(NULL, req) TH_LOG("request: %s", strerror(errno));
+	before = get_values_seen(&self->srv[0]);
+	ASSERT_EQ(0, gpiod_line_request_get_values(req, got));
+	EXPECT_EQ(0, memcmp(v, got, sizeof(got)));
+	EXPECT_EQ(0U, get_values_seen(&self->srv[0]) - before);
+	gpiod_line_request_release(req);
+}
+
+/*
+ * A released line's value is the server's again: a line requested "as
+ * is" afterwards is an output the kernel did not set, read from the server.
+ */
+TEST_F_TIMEOUT(cache, released_output_read_from_server, TIMEOUT_S)
+{
+	struct user_req r = { .first = 3, .num = 1, .consumer = CONSUMER };
+	struct gpiod_line_request *req;
+	unsigned int before;
+
+	req = cache_output(self->chip[0], 3, 1);
+	ASSERT_NE(NULL, req);
+	gpiod_line_request_release(req);
+	req = user_request(self->chip[0], &r);	/* as is: stays an output */
+	ASSERT_NE(NULL, req) TH_LOG("request: %s", strerror(errno));
+	before = get_values_seen(&self->srv[0]);
+	EXPECT_LE(0, gpiod_line_request_get_value(req, 3));
+	EXPECT_EQ(1U, get_values_seen(&self->srv[0]) - before);
+	gpiod_line_request_release(req);
+}
+
+/* Inputs are read from the injected levels, with the flag as without. */
+TEST_F_TIMEOUT(cache, input_reads_unchanged, TIMEOUT_S)
+{
+	struct user_req r = { .first = 2, .num = 1, .consumer = CONSUMER,
+			      .direction = GPIOD_LINE_DIRECTION_INPUT };
+	struct gpiod_line_request *req;
+	unsigned int before;
+
+	ASSERT_EQ(0, raw_server_set_input(&self->srv[0], 2, true));
+	req = user_request(self->chip[0], &r);
+	ASSERT_NE(NULL, req) TH_LOG("request: %s", strerror(errno));
+	before = get_values_seen(&self->srv[0]);
+	EXPECT_EQ(GPIOD_LINE_VALUE_ACTIVE, gpiod_line_request_get_value(req, 2));
+	EXPECT_EQ(0U, get_values_seen(&self->srv[0]) - before);
+	gpiod_line_request_release(req);
+}
+
 /*
  * A server that announces protocol 1.0 with every 1.0 feature and sends
  * only what 1.0 defines, served by a thread.
@@ -1469,9 +1731,9 @@ FIXTURE_TEARDOWN(v10)
 		raw_server_stop(&self->srv, true);
 }
 
-TEST_F_TIMEOUT(v10, ready_reports_the_kernels_1_1, TIMEOUT_S)
+TEST_F_TIMEOUT(v10, ready_reports_the_kernels_1_2, TIMEOUT_S)
 {
-	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 1),
+	EXPECT_EQ((uint32_t)(GUSE_VERSION_MAJOR << 16 | 2),
 		  self->srv.ready.version);
 	EXPECT_EQ((uint32_t)GUSE_VERSION, self->srv.ready.version);
 	EXPECT_EQ((uint32_t)V10_LINES, self->srv.ready.num_lines);
@@ -1491,6 +1753,8 @@ TEST_F_TIMEOUT(v10, device_notifications_eopnotsupp, TIMEOUT_S)
 					    NULL, 0));
 	EXPECT_EQ(-EOPNOTSUPP, raw_line_direction(fd, 999, 7, 7));
 	EXPECT_EQ(-EOPNOTSUPP, raw_claim(fd, 999, ""));
+	/* nor does 1.2's WAKEUP */
+	EXPECT_EQ(-EOPNOTSUPP, raw_send_msg(fd, GUSE_OP_WAKEUP, 0, 0, NULL, 0));
 	chip = user_chip_open(self->srv.ready.chip_name);
 	ASSERT_NE(NULL, chip);
 	EXPECT_LINE(chip, 1, NULL, false);

@@ -242,6 +242,9 @@ int raw_answer(int fd, const struct raw_msg *m, struct raw_seen *s)
 	uint64_t bit;
 
 	switch (m->hdr.opcode) {
+	case GUSE_OP_WAKEUP:
+		s->wakeups++;
+		return 0;
 	case GUSE_OP_CONSUMER:
 		s->consumers++;
 		memcpy(s->consumer, lc->consumer, GUSE_NAME_SIZE);

@@ -75,6 +75,7 @@ unsigned int raw_read_uint(const char *path, unsigned int def);
 struct raw_seen {
 	unsigned int requests, frees, consumers, irq_configs, configs;
 	unsigned int get_values, set_values;
+	unsigned int wakeups;	/* GUSE_OP_WAKEUP messages (1.2) */
 	unsigned int others;	/* messages of an opcode it does not know */
 	char consumer[GUSE_NAME_SIZE];
 	uint32_t last_irq_line, last_irq_type, last_irq_flags;

@@ -9,9 +9,11 @@
 #   --build-dir DIR the configured autotools build tree for `make check`
 #                   (default: the source tree if it has a Makefile)
 #   --no-host       skip the host-side unit tests
-#   --timeout SEC   hard limit for each VM run (default 900; four times
-#                   that on the debug kernel, whose KASAN and lockdep
-#                   make it several times slower under TCG)
+#   --timeout SEC   hard limit for each VM run, a guard against a hung
+#                   VM (default 1800; three times that on the debug
+#                   kernel, whose KASAN and lockdep make it several times
+#                   slower under TCG: with four other VMs on a 2-CPU host
+#                   its run took over an hour)
 #
 # Modules come from build/modules/<krel>/ (scripts/build-modules.sh).
 # Prints per-test lines prefixed with the kernel, a summary per kernel and,
@@ -25,7 +27,7 @@ top=$(cd "$here/.." && pwd)
 
 say() { printf 'run-tests: %s\n' "$*" >&2; }
 
-kernels=() build_dir='' host=1 vm_timeout=900
+kernels=() build_dir='' host=1 vm_timeout=1800
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernels+=("${2:?}"); shift 2 ;;
@@ -132,7 +134,7 @@ run_kernel() { # <short|krel>
 	fi
 	local out limit=$vm_timeout test_limit=${GUSE_TEST_TIMEOUT:-120} scale=1
 	case $krel in
-	*-guse-debug) limit=$((vm_timeout * 4)) test_limit=${GUSE_TEST_TIMEOUT:-480} scale=4 ;;
+	*-guse-debug) limit=$((vm_timeout * 3)) test_limit=${GUSE_TEST_TIMEOUT:-480} scale=4 ;;
 	esac
 	out=$(mktemp)
 	set +e

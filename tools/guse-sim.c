@@ -67,6 +67,7 @@ static struct {
 	const char *socket_path;
 	const char *ready_file;
 	bool decline_config, decline_request, trace_reads, hold_outputs;
+	bool output_cache;
 	/* line state at creation: the option arguments, applied per chip */
 	const char *line_opts[MAX_LINE_OPTS];
 	int line_opt_kind[MAX_LINE_OPTS];
@@ -791,6 +792,8 @@ static void usage(FILE *f)
 "                             injections are then applied at once\n"
 "      --hold-outputs         released outputs keep driving (as most\n"
 "                             hardware), not revert to their pull\n"
+"      --output-cache         the kernel answers reads of driven outputs\n"
+"                             itself (protocol 1.2; untraced then)\n"
 "      --output L=V[,L=V...]  lines that start as outputs driving V\n"
 "      --pull L=V[,L=V...]    initial pulls (default 0)\n"
 "      --hog L:NAME:DIR       line L held by the chip as NAME from the start;\n"
@@ -891,7 +894,7 @@ static int64_t next_deadline(struct source *src, int64_t best)
 enum {
 	OPT_CHIPS = 256, OPT_DECLINE_CONFIG, OPT_DECLINE_REQUEST,
 	OPT_TRACE_READS, OPT_HOLD_OUTPUTS, OPT_OUTPUT, OPT_PULL, OPT_HOG,
-	OPT_INVALID,
+	OPT_INVALID, OPT_OUTPUT_CACHE,
 };
 
 static int parse_args(int argc, char **argv)
@@ -911,6 +914,7 @@ static int parse_args(int argc, char **argv)
 		{ "decline-request", no_argument, NULL, OPT_DECLINE_REQUEST },
 		{ "trace-reads", no_argument, NULL, OPT_TRACE_READS },
 		{ "hold-outputs", no_argument, NULL, OPT_HOLD_OUTPUTS },
+		{ "output-cache", no_argument, NULL, OPT_OUTPUT_CACHE },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "pull", required_argument, NULL, OPT_PULL },
 		{ "hog", required_argument, NULL, OPT_HOG },
@@ -980,6 +984,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_HOLD_OUTPUTS:
 			opt.hold_outputs = true;
+			break;
+		case OPT_OUTPUT_CACHE:
+			opt.output_cache = true;
 			break;
 		case OPT_OUTPUT:
 		case OPT_PULL:
@@ -1164,6 +1171,7 @@ static struct guse_chip_config *make_config(unsigned int idx)
 	guse_chip_config_set_num_lines(cfg, opt.num_lines);
 	guse_chip_config_set_timeout_ms(cfg, opt.timeout_ms);
 	guse_chip_config_set_hold_outputs(cfg, opt.hold_outputs);
+	guse_chip_config_set_output_cache(cfg, opt.output_cache);
 	if (opt.line_names) {
 		char *names = strdup(opt.line_names), *p, *next;
 		unsigned int line = 0;

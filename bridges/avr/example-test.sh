@@ -15,9 +15,10 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# until SECONDS COMMAND...: retry COMMAND for up to SECONDS
+# until SECONDS COMMAND...: retry COMMAND for up to SECONDS (times
+# GUSE_TIMEOUT_SCALE: a slow machine, e.g. a debug kernel under emulation)
 until_ok() {
-	local end=$((SECONDS + $1))
+	local end=$((SECONDS + $1 * ${GUSE_TIMEOUT_SCALE:-1}))
 	shift
 	until "$@"; do
 		[ $SECONDS -lt $end ] || return 1

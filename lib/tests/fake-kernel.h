@@ -17,6 +17,16 @@
 
 extern int test_failures;
 
+/* The version the fake kernel's READY reports (default GUSE_VERSION). */
+extern unsigned int fk_ready_version;
+/*
+ * System calls the program made on the server ends of open fakes, by
+ * FK_NR_*: write() (a WAKEUP included, which the fake answers as guse.ko
+ * does), read() and, per descriptor, poll().
+ */
+enum { FK_NR_WRITE, FK_NR_READ, FK_NR_POLL, FK_NR_MAX };
+extern unsigned long fk_syscalls[FK_NR_MAX];
+
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond)) {						\

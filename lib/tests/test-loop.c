@@ -3,6 +3,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -292,6 +293,95 @@ static void test_chip_run_signal(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+struct rt {
+	struct fk *fk;
+	unsigned long n;
+	unsigned long before[FK_NR_MAX], after[FK_NR_MAX];
+	struct guse_chip *chip;
+};
+
+/* The "kernel": @n requests, each sent once the last reply came. */
+static void *rt_thread(void *arg)
+{
+	struct rt *d = arg;
+	struct guse_line l = pl_line(0);
+	struct guse_direction dir = { .direction = htole32(GUSE_DIRECTION_INPUT) };
+	unsigned long i;
+	int k;
+
+	for (i = 0; i < d->n; i++) {
+		if (i == 1)	/* the first read() may be from before */
+			for (k = 0; k < FK_NR_MAX; k++)
+				d->before[k] = __atomic_load_n(&fk_syscalls[k],
+							       __ATOMIC_RELAXED);
+		fk_send(d->fk, GUSE_OP_GET_DIRECTION, 100 + i, &l, sizeof(l));
+		fk_expect(d->fk, GUSE_OP_GET_DIRECTION, 100 + i, 0, &dir,
+			  sizeof(dir));
+	}
+	for (k = 0; k < FK_NR_MAX; k++)
+		d->after[k] = __atomic_load_n(&fk_syscalls[k], __ATOMIC_RELAXED);
+	guse_chip_exit(d->chip);
+	return NULL;
+}
+
+/*
+ * guse_chip_run() makes no more system calls per request than a pipe echo:
+ * one read() and one write() with a kernel that has GUSE_OP_WAKEUP (1.2),
+ * exit from another thread included; with a 1.1 kernel it polls and reads
+ * until EAGAIN (and still exits).
+ */
+static void test_chip_run_syscalls(void)
+{
+	static const unsigned int versions[] = {
+		GUSE_VERSION, GUSE_VERSION_MAJOR << 16 | 1,
+	};
+	unsigned int v;
+
+	for (v = 0; v < ARRAY_SIZE(versions); v++) {
+		struct fk fk;
+		struct guse_chip *chip;
+		struct rt d = { .fk = &fk, .n = 51 };
+		pthread_t t;
+
+		fk_ready_version = versions[v];
+		chip = new_chip(&fk, 4);
+		d.chip = chip;
+		pthread_create(&t, NULL, rt_thread, &d);
+		CHECK_EQ(guse_chip_run(chip), 0);
+		pthread_join(t, NULL);
+		printf("# protocol 1.%u: %lu read(), %lu write(), %lu poll() for 50 requests\n",
+		       versions[v] & 0xffff,
+		       d.after[FK_NR_READ] - d.before[FK_NR_READ],
+		       d.after[FK_NR_WRITE] - d.before[FK_NR_WRITE],
+		       d.after[FK_NR_POLL] - d.before[FK_NR_POLL]);
+		if (v == 0) {
+			/*
+			 * 50 requests: 50 read() (49 when the one that
+			 * returned request 1 had begun before the count)
+			 */
+			CHECK(d.after[FK_NR_READ] - d.before[FK_NR_READ] >= 49 &&
+			      d.after[FK_NR_READ] - d.before[FK_NR_READ] <= 50);
+			CHECK_EQ(d.after[FK_NR_WRITE] - d.before[FK_NR_WRITE], 50);
+			CHECK_EQ(d.after[FK_NR_POLL] - d.before[FK_NR_POLL], 0);
+		} else {
+			/* poll(), read(), write(), read() until EAGAIN */
+			CHECK(d.after[FK_NR_POLL] - d.before[FK_NR_POLL] >= 1);
+		}
+		/* the file is as it was: non-blocking */
+		CHECK(fcntl(fk.sfd, F_GETFL) & O_NONBLOCK);
+		/* exit before run, then a run the next exit ends */
+		guse_chip_exit(chip);
+		CHECK_EQ(guse_chip_run(chip), 0);
+		d.n = 2;
+		pthread_create(&t, NULL, rt_thread, &d);
+		CHECK_EQ(guse_chip_run(chip), 0);
+		pthread_join(t, NULL);
+		guse_chip_free(chip);
+		fk_close(&fk);
+	}
+	fk_ready_version = GUSE_VERSION;
+}
+
 int main(void)
 {
 	static const struct test_case tests[] = {
@@ -301,6 +391,7 @@ int main(void)
 		{ "loop_failed_chip", test_loop_failed_chip },
 		{ "loop_round_robin", test_loop_round_robin },
 		{ "chip_run_signal", test_chip_run_signal },
+		{ "chip_run_syscalls", test_chip_run_syscalls },
 	};
 
 	return run_tests(tests, ARRAY_SIZE(tests));

@@ -11,7 +11,8 @@
  *   lines  [-c CHIP] [-k KEY] [-n N] [-r R]
  *          GET/SET_VALUES on 1, 8 and 64 lines (output lines) and GET on an
  *          input line; without -c on a fresh guse chip served by a minimal
- *          libguse server in a child process
+ *          libguse server in a child process, and GET of an output line of
+ *          a chip with GUSE_CREATE_F_OUTPUT_CACHE
  *   cuse   -d DEV [-n N] [-r R]         ioctl round trip on the CUSE device
  *   events [-c CHIP -p PULLFILE] [-k KEY] [-n N] [-r R]
  *          edge events: injection-to-read latency, events/s with a
@@ -21,6 +22,11 @@
  *   scale  [-n CHIPS] [-l LINES] [-r R]  create/destroy CHIPS chips at once
  *   conc   [-n N] [-r R]                1, 2, 4, 8 consumer threads on one
  *          chip and on separate chips
+ *   sc     -k pipe|guse|cached|cuse [-d DEV] [-n N]
+ *          exactly N round trips, untimed, for counting system calls
+ *          (tests/bench/syscalls.py runs it under strace): pipe ping-pong,
+ *          GET of an output line served by libguse (cached: on a chip with
+ *          GUSE_CREATE_F_OUTPUT_CACHE), CUSE ioctl on DEV
  *
  * Times are CLOCK_MONOTONIC; values are ns per operation, operations or
  * events per second, microseconds (latencies), seconds and KiB.
@@ -30,7 +36,9 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/gpio.h>
 #include <poll.h>
 #include <pthread.h>
@@ -45,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -224,6 +233,9 @@ struct server {
 	char names[MAX_CHIPS][64];	/* /dev/gpiochipN */
 };
 
+/* guse_chip_config_set_output_cache() for the chips of server_start() */
+static bool server_output_cache;
+
 /* write ends of the control pipes of the servers started so far: a child
  * must not hold another server's, or that server never sees EOF */
 static int ctl_fds[16];
@@ -259,6 +271,7 @@ static void server_child(int ctl, int out, unsigned int nchips,
 			_exit(1);
 		guse_chip_config_set_label(cfg, "bench");
 		guse_chip_config_set_num_lines(cfg, nlines);
+		guse_chip_config_set_output_cache(cfg, server_output_cache);
 		chips[i] = guse_chip_new(cfg, NULL, 0, NULL);
 		guse_chip_config_free(cfg);
 		if (!chips[i]) {
@@ -416,6 +429,26 @@ static int cmd_cuse(struct opts *o)
 
 static const unsigned int widths[] = { 1, 8, 64 };
 
+/* GET of one output line of a chip with GUSE_CREATE_F_OUTPUT_CACHE */
+static void lines_cached(struct opts *o, const char *key)
+{
+	struct server srv;
+	unsigned int r;
+	char k[96];
+	int fd;
+
+	server_output_cache = true;
+	server_start(&srv, 1, 1);
+	server_output_cache = false;
+	fd = request_lines(srv.names[0], 0, 1, GPIO_V2_LINE_FLAG_OUTPUT, 0);
+	for (r = 0; r < o->reps; r++) {
+		snprintf(k, sizeof(k), "%s.get_cached.1", key);
+		sample(k, time_values(fd, 1, false, o->n, o->n / 10));
+	}
+	close(fd);
+	server_stop(&srv);
+}
+
 static int cmd_lines(struct opts *o)
 {
 	const char *key = o->key ? o->key : "guse";
@@ -483,8 +516,10 @@ static int cmd_lines(struct opts *o)
 		sample(k, time_values(in_fd, 1, false, o->n, o->n / 10));
 	}
 	close(in_fd);
-	if (!o->chip)
+	if (!o->chip) {
 		server_stop(&srv);
+		lines_cached(o, key);
+	}
 	return 0;
 }
 
@@ -708,6 +743,8 @@ static int cmd_events(struct opts *o)
 
 /* --- 1024 chips ------------------------------------------------------------- */
 
+static const char *scale_key;	/* see below */
+
 struct meminfo {
 	long memfree, anon, cached, buffers, slab, sreclaim, sunreclaim;
 	long percpu, vmalloc, kstack, pagetables;
@@ -818,9 +855,152 @@ static void slab_growth(const struct slabinfo *a, const struct slabinfo *b,
 		top[k].i = i;
 	}
 	for (k = 0; k < 8 && top[k].d > 0; k++) {
-		snprintf(key, sizeof(key), "scale.slab.%s", b->name[top[k].i]);
+		snprintf(key, sizeof(key), "%s.slab.%s", scale_key, b->name[top[k].i]);
 		info(key, (double)top[k].d / (double)nchips);
 	}
+}
+
+/* key prefix of the scale figures: "scale", or -k (e.g. "scale4k") */
+static const char *scale_key = "scale";
+
+static void ssample(const char *what, double v)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s.%s", scale_key, what);
+	sample(k, v);
+}
+
+static void sinfo(const char *what, double v)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s.%s", scale_key, what);
+	info(k, v);
+}
+
+/* --- the sysfs (kernfs) nodes of one chip, by the device they belong to --- */
+
+#define KN_KINDS 6
+static const char *const kn_kind[KN_KINDS] = {
+	"guse class device (guseN)",
+	"gpiolib gpio device (gpiochipN)",
+	"gpiolib legacy sysfs (class gpio, gpiochipBASE)",
+	"guse plain parent (gpio, 6.1)",
+	"other device",
+	"links in /sys/class, /sys/bus, /sys/dev",
+};
+static unsigned long kn_count[KN_KINDS];
+static char kn_other[PATH_MAX];	/* the first "other device" seen */
+
+/* The kind of the device whose directory holds @path (the deepest
+ * directory with a uevent file), by its name and subsystem. */
+static int kn_kind_of(const char *path)
+{
+	char dir[PATH_MAX], f[PATH_MAX + 16], link[PATH_MAX];
+	const char *base;
+	char *slash;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (;;) {
+		struct stat st;
+
+		snprintf(f, sizeof(f), "%s/uevent", dir);
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    access(f, F_OK) == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return 4;
+		*slash = '\0';
+	}
+	base = strrchr(dir, '/') + 1;
+	snprintf(f, sizeof(f), "%s/subsystem", dir);
+	n = readlink(f, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (strncmp(base, "guse", 4) == 0)
+		return 0;
+	if (strncmp(base, "gpiochip", 8) == 0)
+		return strstr(link, "bus/gpio") ? 1 : 2;
+	if (strcmp(base, "gpio") == 0)
+		return 3;
+	if (!kn_other[0])
+		snprintf(kn_other, sizeof(kn_other), "%s", dir);
+	return 4;
+}
+
+static int kn_visit(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	kn_count[kn_kind_of(path)]++;
+	return 0;
+}
+
+/* INFO lines: kernfs nodes of @chip under its class device, and its links
+ * elsewhere; the total of the slab cache comes from the scale figures. */
+static void kernfs_breakdown(struct guse_chip *chip)
+{
+	char path[PATH_MAX], real[PATH_MAX], key[128];
+	const char *links[] = { "/sys/class/guse/%s", "/sys/bus/gpio/devices/%s",
+				"/sys/class/gpio/gpiochip%u" };
+	unsigned int i;
+	struct stat st;
+
+	memset(kn_count, 0, sizeof(kn_count));
+	snprintf(path, sizeof(path), "/sys/class/guse/%s", guse_chip_get_dev_name(chip));
+	if (!realpath(path, real))
+		return;
+	nftw(real, kn_visit, 32, FTW_PHYS);
+	for (i = 0; i < 3; i++) {
+		if (i == 2)
+			snprintf(path, sizeof(path), links[i], guse_chip_get_base(chip));
+		else
+			snprintf(path, sizeof(path), links[i],
+				 i ? guse_chip_get_name(chip) : guse_chip_get_dev_name(chip));
+		if (lstat(path, &st) == 0)
+			kn_count[5]++;
+	}
+	/* /sys/dev/char/MAJ:MIN of the character device */
+	snprintf(path, sizeof(path), "/dev/%s", guse_chip_get_name(chip));
+	if (stat(path, &st) == 0) {
+		snprintf(path, sizeof(path), "/sys/dev/char/%u:%u",
+			 major(st.st_rdev), minor(st.st_rdev));
+		if (lstat(path, &st) == 0)
+			kn_count[5]++;
+	}
+	if (kn_other[0])
+		printf("NOTE %s.kernfs_other %s\n", scale_key, kn_other);
+	for (i = 0; i < KN_KINDS; i++) {
+		if (!kn_count[i])
+			continue;
+		snprintf(key, sizeof(key), "%s.kernfs.%s", scale_key, kn_kind[i]);
+		for (char *c = key; *c; c++)
+			if (*c == ' ')
+				*c = '_';
+		info(key, (double)kn_count[i]);
+	}
+}
+
+static long slab_objs(const char *cache)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512], name[64];
+	long active = -1, num;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld %ld", name, &num, &num) == 3 &&
+		    strcmp(name, cache) == 0) {
+			sscanf(line, "%63s %ld", name, &active);
+			break;
+		}
+	fclose(f);
+	return active;
 }
 
 static void settle(void)
@@ -850,6 +1030,45 @@ static struct guse_chip *new_chip(unsigned int nlines)
 	return c;
 }
 
+/*
+ * Closing a chip waits for gpiolib's SRCU grace periods (gpiochip_remove());
+ * a server with many chips closes them from several threads, so that the
+ * grace periods overlap.
+ */
+#define FREE_THREADS 8
+
+struct free_slice {
+	struct guse_chip **chips;
+	unsigned int n;
+};
+
+static void *free_thread(void *arg)
+{
+	struct free_slice *sl = arg;
+	unsigned int i;
+
+	for (i = 0; i < sl->n; i++)
+		guse_chip_free(sl->chips[i]);
+	return NULL;
+}
+
+static void free_chips(struct guse_chip **chips, unsigned int n)
+{
+	struct free_slice sl[FREE_THREADS];
+	pthread_t th[FREE_THREADS];
+	unsigned int t, per = (n + FREE_THREADS - 1) / FREE_THREADS, done = 0;
+
+	for (t = 0; t < FREE_THREADS; t++) {
+		sl[t].chips = chips + done;
+		sl[t].n = n - done < per ? n - done : per;
+		done += sl[t].n;
+		if (pthread_create(&th[t], NULL, free_thread, &sl[t]))
+			die("pthread_create");
+	}
+	for (t = 0; t < FREE_THREADS; t++)
+		pthread_join(th[t], NULL);
+}
+
 static int cmd_scale(struct opts *o)
 {
 	unsigned int nchips = (unsigned int)o->n, nlines = o->lines ? o->lines : 64;
@@ -860,10 +1079,13 @@ static int cmd_scale(struct opts *o)
 	static struct slabinfo sa, sb;
 	struct meminfo a, b, u0, u1, first = { 0 };
 	unsigned int r, i;
+	long kn0;
 	int base;
 
 	if (!chips)
 		die("out of memory");
+	if (o->key)
+		scale_key = o->key;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("setrlimit(RLIMIT_NOFILE, %lu): %s",
 		    (unsigned long)nofile, strerror(errno));
@@ -883,6 +1105,7 @@ static int cmd_scale(struct opts *o)
 		if (r == 0)
 			first = a;
 		read_slabinfo(&sa);
+		kn0 = slab_objs("kernfs_node_cache");
 		t0 = now_ns();
 		for (i = 0; i < nchips; i++)
 			if (!(chips[i] = new_chip(nlines)))
@@ -891,40 +1114,45 @@ static int cmd_scale(struct opts *o)
 		settle();
 		read_meminfo(&b);
 		read_slabinfo(&sb);
-		if (r == 0)
+		if (kn0 >= 0)
+			ssample("kernfs_nodes",
+			       (double)(slab_objs("kernfs_node_cache") - kn0) /
+			       (double)nchips);
+		if (r == 0) {
 			slab_growth(&sa, &sb, nchips);
+			kernfs_breakdown(chips[0]);
+		}
 		if (count_gpiochips() != base + (int)nchips)
 			die("%d gpiochips instead of %d", count_gpiochips(),
 			    base + (int)nchips);
 		t2 = now_ns();
-		for (i = 0; i < nchips; i++)
-			guse_chip_free(chips[i]);
+		free_chips(chips, nchips);
 		while (count_gpiochips() != base) {
 			if (now_ns() - t2 > 60000000000ULL)
 				die("chips not gone after 60 s");
 			usleep(1000);
 		}
 		t3 = now_ns();
-		sample("scale.create_s", (double)(t1 - t0) / 1e9);
-		sample("scale.destroy_s", (double)(t3 - t2) / 1e9);
-		sample("scale.total_s", (double)(t1 - t0 + t3 - t2) / 1e9);
+		ssample("create_s", (double)(t1 - t0) / 1e9);
+		ssample("destroy_s", (double)(t3 - t2) / 1e9);
+		ssample("total_s", (double)(t1 - t0 + t3 - t2) / 1e9);
 #define PER_CHIP(f) ((double)(b.f - a.f) / (double)nchips)
-		sample("scale.slab_kib", PER_CHIP(slab));
-		sample("scale.sunreclaim_kib", PER_CHIP(sunreclaim));
-		sample("scale.percpu_kib", PER_CHIP(percpu));
-		sample("scale.vmalloc_kib", PER_CHIP(vmalloc));
-		sample("scale.kernel_kib",
+		ssample("slab_kib", PER_CHIP(slab));
+		ssample("sunreclaim_kib", PER_CHIP(sunreclaim));
+		ssample("percpu_kib", PER_CHIP(percpu));
+		ssample("vmalloc_kib", PER_CHIP(vmalloc));
+		ssample("kernel_kib",
 		       PER_CHIP(slab) + PER_CHIP(percpu) + PER_CHIP(vmalloc));
 		/* all memory gone that is not user or page cache memory */
 		d = (double)((a.memfree - b.memfree) - (b.anon - a.anon) -
 			     (b.cached - a.cached) - (b.buffers - a.buffers) -
 			     (b.pagetables - a.pagetables)) / (double)nchips;
-		sample("scale.nonuser_kib", d);
+		ssample("nonuser_kib", d);
 		/* memory left behind after destroying them all */
 		settle();
 		read_meminfo(&u1);
 		u0 = a;
-		sample("scale.leftover_kib",
+		ssample("leftover_kib",
 		       (double)((u1.slab + u1.percpu + u1.vmalloc) -
 				(u0.slab + u0.percpu + u0.vmalloc)) /
 		       (double)nchips);
@@ -933,11 +1161,12 @@ static int cmd_scale(struct opts *o)
 	settle();
 	read_meminfo(&u1);
 	if (o->reps > 1)
-		info("scale.growth_kib_per_chip_and_rep",
+		sinfo("growth_kib_per_chip_and_rep",
 		     (double)((u1.slab + u1.percpu) - (first.slab + first.percpu)) /
 		     (double)nchips / (double)o->reps);
-	info("scale.chips", nchips);
-	info("scale.lines", nlines);
+	sinfo("free_threads", FREE_THREADS);
+	sinfo("chips", nchips);
+	sinfo("lines", nlines);
 	free(chips);
 	return 0;
 }
@@ -1018,6 +1247,67 @@ static int cmd_conc(struct opts *o)
 	return 0;
 }
 
+/* --- exact round trips, for counting system calls ------------------------- */
+
+static int cmd_sc(struct opts *o)
+{
+	const char *mode = o->key ? o->key : "guse";
+	unsigned long i;
+	struct server srv;
+	int a[2], b[2], fd;
+	pid_t pid;
+	char c = 0;
+
+	printf("INFO sc.pid %ld\n", (long)getpid());
+	fflush(stdout);
+	if (strcmp(mode, "pipe") == 0) {
+		if (pipe(a) || pipe(b))
+			die("pipe: %s", strerror(errno));
+		pid = fork();
+		if (pid == 0) {
+			close(a[1]);
+			close(b[0]);
+			while (read(a[0], &c, 1) == 1)
+				if (write(b[1], &c, 1) != 1)
+					_exit(1);
+			_exit(0);
+		}
+		close(a[0]);
+		close(b[1]);
+		for (i = 0; i < o->n; i++)
+			if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+				die("pipe ping-pong: %s", strerror(errno));
+		close(a[1]);
+		waitpid(pid, NULL, 0);
+	} else if (strcmp(mode, "cuse") == 0) {
+		struct bench_cuse_values v;
+
+		if (!o->dev)
+			die("sc cuse: -d DEV needed");
+		fd = open(o->dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			die("open %s: %s", o->dev, strerror(errno));
+		for (i = 0; i < o->n; i++)
+			if (ioctl(fd, BENCH_CUSE_IOC_GET, &v) < 0)
+				die("CUSE ioctl: %s", strerror(errno));
+		close(fd);
+	} else if (strcmp(mode, "guse") == 0 || strcmp(mode, "cached") == 0) {
+		server_output_cache = strcmp(mode, "cached") == 0;
+		server_start(&srv, 1, 1);
+		fd = request_lines(srv.names[0], 0, 1, GPIO_V2_LINE_FLAG_OUTPUT, 0);
+		/* the marker: strace shows where the counted loop starts */
+		if (write(STDOUT_FILENO, "", 0) < 0)
+			(void)0;
+		for (i = 0; i < o->n; i++)
+			get_values(fd, 1);
+		close(fd);
+		server_stop(&srv);
+	} else {
+		die("sc: unknown mode %s", mode);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .n = 2000, .reps = 1 };
@@ -1044,5 +1334,7 @@ int main(int argc, char **argv)
 		return cmd_scale(&o);
 	if (strcmp(cmd, "conc") == 0)
 		return cmd_conc(&o);
+	if (strcmp(cmd, "sc") == 0)
+		return cmd_sc(&o);
 	die("unknown command %s", cmd);
 }

@@ -8,7 +8,9 @@
 # usage: tests/bench/run-bench.sh [JSON-PATH]
 # Environment: GUSE_BENCH_REPS (repetitions, default 7), GUSE_BENCH_N
 # (operations per repetition, default 2000), GUSE_BENCH_QUICK=1 (1
-# repetition, few operations: a smoke test of the suite itself).
+# repetition, few operations: a smoke test of the suite itself),
+# GUSE_BENCH_HOST_LOADAVG and GUSE_BENCH_HOST_STAT (the host's load average
+# and "total steal" jiffies before the VM started, from scripts/bench.sh).
 #
 # The repetitions are interleaved: each round runs every measurement once,
 # so a disturbance of the (virtual) machine hits guse and the references
@@ -21,7 +23,7 @@ bin=${GUSE_BENCH_BIN:-$here}
 json_out=${1:-${GUSE_BENCH_JSON:-}}
 reps=${GUSE_BENCH_REPS:-7}
 n=${GUSE_BENCH_N:-2000}
-scale_reps=${GUSE_BENCH_SCALE_REPS:-3}
+scale_reps=${GUSE_BENCH_SCALE_REPS:-2}
 conc_ms=${GUSE_BENCH_CONC_MS:-300}
 if [ "${GUSE_BENCH_QUICK:-0}" = 1 ]; then
 	reps=1 n=200 scale_reps=1 conc_ms=50
@@ -48,6 +50,11 @@ trap cleanup EXIT
 # note KEY VALUE: a fact for the report (strings allowed)
 note() { echo "NOTE $1 $2" >>"$samples"; }
 
+# load and steal: "1min,5min,15min" and "total-jiffies steal-jiffies" of
+# all CPUs (/proc/stat: user nice system idle iowait irq softirq steal)
+loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,; }
+cpustat() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
+
 # run NAME CMD...: one measurement, its SAMPLE lines into the samples file
 run() {
 	local name=$1 st t0
@@ -68,6 +75,10 @@ note cpus "$(nproc)"
 note reps "$reps"
 note n "$n"
 note virt "$(systemd-detect-virt 2>/dev/null || echo unknown)"
+note vm.loadavg_before "$(loadavg)"
+note vm.stat_before "$(cpustat | tr ' ' ,)"
+[ -n "${GUSE_BENCH_HOST_LOADAVG:-}" ] && note host.loadavg_before "$GUSE_BENCH_HOST_LOADAVG"
+[ -n "${GUSE_BENCH_HOST_STAT:-}" ] && note host.stat_before "$GUSE_BENCH_HOST_STAT"
 
 [ -c /dev/guse ] || { say "no /dev/guse: load guse.ko and gpio-guse.ko first"; exit 2; }
 
@@ -124,8 +135,25 @@ for r in $(seq "$reps"); do
 	[ -n "$sim_chip" ] && run sim-events "$B" events -n "$n" -k sim -c "$sim_chip" -p "$sim_pull"
 	run conc "$B" conc -n "$conc_ms"
 done
-say "scale: 1024 chips x 64 lines, $scale_reps repetitions"
-run scale "$B" scale -n 1024 -l 64 -r "$scale_reps"
+# --- system calls per round trip: counted, not timed (load-independent) --------
+if command -v strace >/dev/null; then
+	say "system calls per round trip (strace)"
+	for mode in pipe guse cached; do
+		run "sc-$mode" "$python" "$here/syscalls.py" "$B" "$mode"
+	done
+	[ -n "$cuse_dev" ] &&
+		run sc-cuse "$python" "$here/syscalls.py" "$B" cuse --attach "$cuse_pid" -d "$cuse_dev"
+else
+	say "no strace: system calls per round trip n/a"
+fi
+
+scale_chips=${GUSE_BENCH_SCALE_CHIPS:-4096}
+[ "${GUSE_BENCH_QUICK:-0}" = 1 ] && scale_chips=256
+say "scale: $scale_chips chips x 64 lines, $scale_reps repetitions"
+run scale "$B" scale -n "$scale_chips" -l 64 -r "$scale_reps" -k scale4k
+
+note vm.loadavg_after "$(loadavg)"
+note vm.stat_after "$(cpustat | tr ' ' ,)"
 
 args=("$samples")
 [ -n "$json_out" ] && args+=(--json "$json_out")

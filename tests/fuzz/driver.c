@@ -343,9 +343,12 @@ bool fz_step(struct fz_fuzzer *f)
 		what = "CREATE";
 		fz_gen_create(&f->rng, &f->msg, f->conn.max_lines,
 			      fz_chance(&f->rng, live ? 500 : 300));
-	} else if (k < 680) {
+	} else if (k < 640) {
 		what = "unknown opcode";
 		fz_gen_unknown(&f->rng, &f->msg);
+	} else if (k < 680) {
+		what = "WAKEUP";
+		fz_gen_wakeup(&f->rng, &f->msg, fz_chance(&f->rng, 700));
 	} else if (k < 760) {
 		what = "garbage";
 		fz_gen_garbage(&f->rng, &f->msg);

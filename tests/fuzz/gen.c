@@ -15,6 +15,8 @@
 #define HDR_SIZE	sizeof(struct guse_msg_header)
 #define FZ_GEN_WORDS	GUSE_BITMAP_WORDS(GUSE_LINES_MAX)
 #define PAYLOAD_MAX	(GUSE_MSG_SIZE_MAX - HDR_SIZE)
+/* GUSE_CREATE_F_ALL is the bits below this one */
+#define FLAGS_DEFINED	(32 - __builtin_clz(GUSE_CREATE_F_ALL))
 
 static const uint32_t special32[] = {
 	0, 1, 2, 7, 8, 23, 24, 31, 32, 63, 64, 65, 79, 80, 1023, 1024, 1025,
@@ -102,7 +104,8 @@ static size_t create_fault(struct fz_rng *r, uint8_t *p, size_t len,
 		cr->version = htole32(versions[fz_below(r, 5)]);
 		break;
 	case 3:		/* beyond GUSE_CREATE_F_ALL */
-		cr->flags |= htole32(1U << (6 + fz_below(r, 26)));
+		cr->flags |= htole32(1U << (FLAGS_DEFINED +
+					    fz_below(r, 32 - FLAGS_DEFINED)));
 		break;
 	case 4:
 		cr->reserved[fz_below(r, 8)] = htole32(special(r) | 1);
@@ -273,13 +276,16 @@ void fz_gen_create(struct fz_rng *r, struct fz_msg *m, unsigned int max_lines,
 
 	memset(p, 0, sizeof(*cr));
 	k = fz_below(r, 1000);
-	version = k < 850 ? GUSE_VERSION : k < 900 ?
-		  GUSE_VERSION_MAJOR << 16 :	/* a 1.0 server */
+	version = k < 800 ? GUSE_VERSION : k < 850 ?
+		  GUSE_VERSION_MAJOR << 16 | 1 :	/* a 1.1 server */
+		  k < 900 ? GUSE_VERSION_MAJOR << 16 :	/* a 1.0 server */
 		  (GUSE_VERSION_MAJOR << 16) | fz_below(r, 65536);
 	flags = fz_below(r, GUSE_CREATE_F_ALL + 1);
-	/* 1.0 servers know only 1.0's flags */
+	/* servers know only their minor version's flags */
 	if (!(version & 0xffff))
 		flags &= GUSE_CREATE_F_ALL_1_0;
+	else if ((version & 0xffff) < 2)
+		flags &= GUSE_CREATE_F_ALL_1_1;
 	cr->version = htole32(version);
 	cr->num_lines = htole32(lines);
 	cr->timeout_ms = htole32(fz_chance(r, 500) ? 0 :
@@ -523,10 +529,25 @@ void fz_gen_reply(struct fz_rng *r, struct fz_msg *m, uint64_t id,
 	fz_msg_set(m, opcode, id, error, NULL, len);
 }
 
+void fz_gen_wakeup(struct fz_rng *r, struct fz_msg *m, int valid)
+{
+	size_t len = 0;
+	uint32_t error = 0;
+
+	if (!valid) {
+		if (fz_chance(r, 500))
+			len = fz_below(r, 64) + 1;
+		else
+			error = special(r) | 1;
+		fz_fill(r, m->buf + HDR_SIZE, len);
+	}
+	fz_msg_set(m, GUSE_OP_WAKEUP, 0, error, NULL, len);
+}
+
 void fz_gen_unknown(struct fz_rng *r, struct fz_msg *m)
 {
 	static const uint16_t ops[] = {
-		0, GUSE_OP_READY, 3, 15, GUSE_OP_REQUEST, GUSE_OP_FREE,
+		0, GUSE_OP_READY, 4, 15, GUSE_OP_REQUEST, GUSE_OP_FREE,
 		GUSE_OP_CONSUMER, GUSE_OP_GET_DIRECTION, GUSE_OP_GET_VALUES,
 		GUSE_OP_SET_VALUES, GUSE_OP_IRQ_CONFIG, 26, 31,
 		GUSE_OP_UNCLAIM + 1, 0x7fff, 0xffff,
@@ -536,6 +557,7 @@ void fz_gen_unknown(struct fz_rng *r, struct fz_msg *m)
 					  (uint16_t)fz_next(r);
 
 	if (op == GUSE_OP_CREATE || op == GUSE_OP_SET_INPUTS ||
+	    op == GUSE_OP_WAKEUP ||
 	    (op >= GUSE_OP_LINE_DIRECTION && op <= GUSE_OP_UNCLAIM))
 		op = 0;
 	fz_fill(r, m->buf + HDR_SIZE, len);

@@ -59,6 +59,8 @@ void fz_gen_device(struct fz_rng *r, struct fz_msg *m, unsigned int ngpio,
 void fz_gen_reply(struct fz_rng *r, struct fz_msg *m, uint64_t id,
 		  uint16_t opcode, uint32_t out_len, unsigned int ngpio,
 		  int valid);
+/* WAKEUP (1.2): well-formed (no payload), or with a payload or an error. */
+void fz_gen_wakeup(struct fz_rng *r, struct fz_msg *m, int valid);
 /* id 0, an opcode that is not a server notification. */
 void fz_gen_unknown(struct fz_rng *r, struct fz_msg *m);
 /* Random bytes of a random, mostly small, length; sometimes a sane len. */

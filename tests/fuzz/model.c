@@ -120,10 +120,13 @@ static void check_create(const struct fz_conn *c, const uint8_t *p,
 			fault(e, EINVAL, "CREATE reserved nonzero");
 	if (flags & ~GUSE_CREATE_F_ALL)
 		fault(e, EINVAL, "CREATE unknown flag");
-	/* a 1.0 server cannot mean the flags 1.1 added */
+	/* a server cannot mean the flags of a later minor version */
 	if ((le32toh(cr.version) & 0xffff) < 1 &&
 	    flags & ~GUSE_CREATE_F_ALL_1_0)
 		fault(e, EINVAL, "CREATE 1.1 flag with version 1.0");
+	else if ((le32toh(cr.version) & 0xffff) < 2 &&
+		 flags & ~GUSE_CREATE_F_ALL_1_1)
+		fault(e, EINVAL, "CREATE 1.2 flag with version 1.1 or 1.0");
 	if (!lines || lines > c->max_lines) {
 		/* nothing that follows can be laid out */
 		fault(e, EINVAL, "CREATE num_lines out of range");
@@ -310,6 +313,13 @@ void fz_expect(const struct fz_conn *c, const void *buf, size_t count,
 		   opcode <= GUSE_OP_UNCLAIM) {
 		e->kind = FZ_KIND_LINE_DIRECTION + (opcode - GUSE_OP_LINE_DIRECTION);
 		check_device(c, opcode, p + HDR_SIZE, len, e);
+	} else if (opcode == GUSE_OP_WAKEUP) {
+		/* gpio-guse, WAKEUP (1.2): no payload */
+		e->kind = FZ_KIND_WAKEUP;
+		if (c->version_minor < 2)
+			fault(e, EOPNOTSUPP, "WAKEUP on the chip of a 1.0 or 1.1 server");
+		else if (len)
+			fault(e, EINVAL, "WAKEUP with a payload");
 	} else {
 		e->kind = FZ_KIND_NOTIFY;
 		fault(e, EOPNOTSUPP, "notification with an unknown opcode");

@@ -64,6 +64,7 @@ enum fz_kind {
 	FZ_KIND_LINE_DIRECTION,	/* the 1.1 device-side notifications */
 	FZ_KIND_CLAIM,
 	FZ_KIND_UNCLAIM,
+	FZ_KIND_WAKEUP,		/* 1.2: the server wakes its own reader */
 };
 
 #define FZ_MAX_ERRS 6

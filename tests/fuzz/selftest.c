@@ -440,6 +440,35 @@ static int device_cases(const struct fz_conn *c, char *why, size_t len)
 	return 0;
 }
 
+/* WAKEUP (1.2): no payload, no error, no id. */
+static int wakeup_cases(const struct fz_conn *c, char *why, size_t len)
+{
+	struct fixture f;
+
+	msg(&f, GUSE_OP_WAKEUP, 0, 0, 0);
+	CHECK("WAKEUP", OK);
+	msg(&f, GUSE_OP_WAKEUP, 0, 0, 8);
+	CHECK("WAKEUP with 8 bytes of payload", EINVAL);
+	msg(&f, GUSE_OP_WAKEUP, 0, EIO, 0);
+	CHECK("WAKEUP with an error", EINVAL);
+	msg(&f, GUSE_OP_WAKEUP, 0, 0, 0);
+	((struct guse_msg_header *)f.buf)->flags = GUSE_MSG_F_NOREPLY;
+	CHECK("WAKEUP with NOREPLY", EINVAL);
+	return 0;
+}
+
+/* On the chip of a 1.1 server WAKEUP does not exist. */
+static int wakeup_1_1_cases(const struct fz_conn *c, char *why, size_t len)
+{
+	struct fixture f;
+
+	msg(&f, GUSE_OP_WAKEUP, 0, 0, 0);
+	CHECK("WAKEUP, 1.1", EOPNOTSUPP);
+	msg(&f, GUSE_OP_WAKEUP, 0, 0, 8);
+	CHECK("WAKEUP with a payload, 1.1", EOPNOTSUPP);
+	return 0;
+}
+
 /* The same on the chip of a 1.0 server: the opcodes do not exist. */
 static int device_1_0_cases(const struct fz_conn *c, char *why, size_t len)
 {
@@ -468,7 +497,12 @@ int fz_model_selftest(char *why, size_t len)
 	c.lookup = lookup;
 	if (live_cases(&c, why, len))
 		return -1;
+	c.version_minor = 2;
+	if (wakeup_cases(&c, why, len))
+		return -1;
 	c.version_minor = 1;
+	if (wakeup_1_1_cases(&c, why, len))
+		return -1;
 	c.invalid[0] = 1ULL << 10;
 	c.claimed[0] = 1ULL << 11;
 	c.host[0] = 1ULL << 20;

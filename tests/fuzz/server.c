@@ -89,6 +89,8 @@ static uint32_t reply_len(uint16_t opcode, unsigned int ngpio)
 static long msg_len(uint16_t opcode, unsigned int words)
 {
 	switch (opcode) {
+	case GUSE_OP_WAKEUP:
+		return 0;
 	case GUSE_OP_REQUEST:
 	case GUSE_OP_CONSUMER:
 		return sizeof(struct guse_line_consumer);
@@ -141,7 +143,7 @@ static bool msg_ok(struct fz_server *s, const struct raw_msg *m, ssize_t n)
 	const struct guse_set_config *sc = (const void *)m->payload;
 	const struct guse_line_value *lv = (const void *)m->payload;
 	uint16_t op = m->hdr.opcode;
-	bool noreply = op == GUSE_OP_CONSUMER;
+	bool noreply = op == GUSE_OP_CONSUMER || op == GUSE_OP_WAKEUP;
 	long want = msg_len(op, GUSE_BITMAP_WORDS(s->ngpio));
 
 	if (n < (ssize_t)sizeof(m->hdr) || m->hdr.len != n || want < 0 ||
@@ -159,6 +161,8 @@ static bool msg_ok(struct fz_server *s, const struct raw_msg *m, ssize_t n)
 		return false;
 	}
 	switch (op) {
+	case GUSE_OP_WAKEUP:
+		return true;
 	case GUSE_OP_GET_VALUES:
 		if (!bitmap_ok(s, m, 1))
 			goto bad;
@@ -348,7 +352,8 @@ static void drain(struct fz_server *s)
 		s->nread++;
 		if (!msg_ok(s, &m, n))
 			return;
-		if (m.hdr.opcode == GUSE_OP_CONSUMER)
+		if (m.hdr.opcode == GUSE_OP_CONSUMER ||
+		    m.hdr.opcode == GUSE_OP_WAKEUP)
 			raw_answer(s->fd, &m, &s->seen);	/* records it */
 		else
 			add_pending(s, &m, start);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# guse-test-timeout: 180
 # Servers SIGKILLed while consumers block in a round trip, hold lines, read
 # edge events, watch line info and request and free edge detection in a
 # tight loop (IRQ_CONFIG on); every consumer returns, the chip goes, no

@@ -68,7 +68,7 @@ start_sim() {
 	trace=$work/$1
 	mkfifo "$trace.in"
 	exec {sim_fd}<>"$trace.in"
-	"$sim" -l "$1" -n 4 -N out,irqh,irql,irqn <"$trace.in" >"$trace" 2>&1 &
+	"$sim" -l "$1" -n 4 -N out,irqh,irql,irqn -t 12000 <"$trace.in" >"$trace" 2>&1 &
 	pids+=($!)
 	sent=0
 	wait_for 5 grep -q '^ready' "$trace"
@@ -179,13 +179,14 @@ recover() { # <what>
 	load guse-kc || ktap_diag "reloading the consumer failed"
 }
 # deassert <what> <line> <inactive level> <runs key>: the server deasserts
-# the level; its SET_INPUTS must not wait for a request timeout (5 s), and
-# the handler must stop
+# the level; its SET_INPUTS must not wait for a request timeout (the
+# chip's: 12 s, far above the 4.3 s a loaded host gave the debug kernel),
+# and the handler must stop
 deassert() {
 	stuck=0
-	sim 7 "set $2 $3"
+	sim 11 "set $2 $3"
 	ktap_ok "$1: the server deasserts it (answered in $reply_ms ms)" \
-		test "$reply_ms" -lt 4000
+		test "$reply_ms" -lt 8000
 	[ "$reply_ms" != 999999 ] || stuck=1
 	if [ $stuck = 0 ] && stable "$4" 1; then
 		ktap_result 0 "$1: no run once the level is inactive"
@@ -252,8 +253,8 @@ ktap_ok "the interrupt without trigger never fires" \
 	bash -c "sleep 0.5; grep -qx 'none_runs 0' $state"
 ktap_diag "consumer: $(state_line)"
 note_sets
-ktap_ok "no SET_VALUES of a handler failed or took 4 s (max $worst_set_us us, $set_errors failed)" \
-	test "$set_errors" = 0 -a "$worst_set_us" -lt 4000000
+ktap_ok "no SET_VALUES of a handler failed or took 8 s (max $worst_set_us us, $set_errors failed)" \
+	test "$set_errors" = 0 -a "$worst_set_us" -lt 8000000
 
 ktap_ok "rmmod of the consumer succeeds" rmmod guse_test_consumer
 ktap_ok "the server saw FREE for the four lines" \

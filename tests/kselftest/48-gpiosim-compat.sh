@@ -13,19 +13,25 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 . "$top/scripts/common.sh"
+. "$top/tests/lib/gpiosim.sh"
 
 krel=$(uname -r)
 mods=$top/build/modules/$krel
 kgpio=$GUSE_CACHE/kselftest-gpio
 work=$(mktemp -d)
-cleanup() {
+# the devices a selftest run left
+clear_devices() {
+	local d
 	for d in /sys/kernel/config/gpio-sim/*/; do
 		[ -d "$d" ] || continue
 		echo 0 >"$d/live" 2>/dev/null
 		rmdir "$d"/*/line*/hog "$d"/*/line* "$d"/*/ "$d" 2>/dev/null
 	done
+}
+cleanup() {
+	clear_devices
 	# whichever gpio-sim this test loaded goes again
-	modprobe -r gpio-sim 2>/dev/null || rmmod gpio_sim 2>/dev/null
+	gpiosim_unload 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -44,17 +50,40 @@ fi
 # the selftest finds its helpers next to itself
 mkdir -p "$work/st" && cp -a "$kgpio/." "$work/st/"
 
+# selftest [COMMAND...]: one run of gpio-sim.sh, through COMMAND (a
+# simple command: it execs, so its pid is the run's).  The
+# script exits at its first failure without stopping the gpio-mockup-cdev
+# it started in the background (check 4.1), whose held line would keep the
+# chip and the module: the run is a process group of its own (setsid: the
+# pid stays), killed when the script is done, and its devices are cleared.
 selftest() {
-	(cd "$work/st" && sh ./gpio-sim.sh) >"$work/selftest.log" 2>&1
+	local pid
+	"$@" setsid sh -c "cd '$work/st' && exec sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1 &
+	pid=$!
+	wait $pid
+	kill -- -$pid 2>/dev/null
+	clear_devices
 }
 selftest_ok() { grep -q "GPIO gpio-sim test PASS" "$work/selftest.log"; }
+# Check 4.1 reads sysfs a fixed 100 ms after starting gpio-mockup-cdev in
+# the background (upstream's "FIXME"), which a loaded TCG host can miss,
+# whichever gpio-sim it is: only that failure gets a second run, and says
+# so.
+selftest_retried() {
+	selftest "$@"
+	if ! selftest_ok && tail -3 "$work/selftest.log" | grep -q "^4.1. " &&
+		grep -q "incorrect value read from sysfs" "$work/selftest.log"; then
+		ktap_diag "gpio-sim.sh missed its 100 ms window in 4.1; second run"
+		selftest "$@"
+	fi
+}
 checks() { grep -cE '^[0-9]+\.[0-9]+\. ' "$work/selftest.log"; }
 
 if [ ! -f "$mods/gpio-sim.ko" ]; then
 	# the kernel has gpio-sim: it is the reference here
 	ktap_skip "modprobe gpio-sim loads guse's module" \
 		"$krel has its own gpio-sim (CONFIG_GPIO_SIM): guse's is not built"
-	selftest
+	selftest_retried
 	ktap_result "$(selftest_ok; echo $?)" \
 		"gpio-sim.sh passes against the in-tree gpio-sim ($(checks) checks)" \
 		"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
@@ -66,36 +95,16 @@ fi
 
 # A module tree as an installation leaves it (updates/ and depmod's index),
 # holding our modules and configfs, which gpio-sim.ko needs.
-root=$work/root
-mdir=$root/lib/modules/$krel
-mkdir -p "$mdir/updates"
-cp "$mods"/guse.ko "$mods"/gpio-guse.ko "$mods"/gpio-sim.ko "$mdir/updates/"
-cfs=$(modinfo -n configfs 2>/dev/null)
-files=("$mdir"/updates/*.ko)
-if [ -n "$cfs" ] && [ -f "$cfs" ]; then
-	mkdir -p "$mdir/kernel"
-	cp "$cfs" "$mdir/kernel/"
-	files+=("$mdir/kernel/$(basename "$cfs")")
-fi
-depmod -b "$root" "$krel" "${files[@]}" 2>"$work/depmod.err"
-# in: the script itself, in our mount namespace with that tree
-run_ns() { unshare -m sh -c 'mount --bind "$1" /lib/modules && shift && exec "$@"' _ "$root/lib/modules" "$@"; }
+gpiosim_ko_tree "$mods" "$work/root" 2>"$work/depmod.err"
+run_ns() { "${gpiosim_ko_ns[@]}" "$@"; }
 
 rmmod gpio_sim 2>/dev/null
 run_ns modprobe gpio-sim 2>"$work/modprobe.err"
 ktap_ok "modprobe gpio-sim loads guse's module" \
 	bash -c 'grep -qw "^gpio_sim" /proc/modules && modinfo -F description "$1" | grep -q guse' _ "$mods/gpio-sim.ko"
 
-# the selftest loads the module itself (modprobe): in our namespace.  Its
-# check 4.1 reads sysfs a fixed 100 ms after starting gpio-mockup-cdev in
-# the background (upstream's "FIXME"), which a loaded TCG host can miss:
-# only that failure gets a second run, and says so.
-run_ns sh -c "cd '$work/st' && sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1
-if ! selftest_ok && tail -3 "$work/selftest.log" | grep -q "^4.1. " &&
-	grep -q "incorrect value read from sysfs" "$work/selftest.log"; then
-	ktap_diag "gpio-sim.sh missed its 100 ms window in 4.1; second run"
-	run_ns sh -c "cd '$work/st' && sh ./gpio-sim.sh" >"$work/selftest.log" 2>&1
-fi
+# the selftest loads the module itself (modprobe): in our namespace
+selftest_retried "${gpiosim_ko_ns[@]}"
 ktap_result "$(selftest_ok; echo $?)" \
 	"gpio-sim.sh passes against guse's gpio-sim ($(checks) checks)" \
 	"$(tail -3 "$work/selftest.log" | tr '\n' ' ')"
@@ -105,6 +114,12 @@ mkdir -p "$cfs_dir/bank0" && echo 1 >"$cfs_dir/live"
 ktap_ok "unload refused while live" bash -c '! rmmod gpio_sim 2>/dev/null'
 echo 0 >"$cfs_dir/live"
 rmdir "$cfs_dir/bank0" "$cfs_dir"
-ktap_ok "unload once the devices are gone" rmmod gpio_sim
+# on 6.1 the platform device goes once gpiolib lets its chip go
+if gpiosim_unload; then
+	ktap_result 0 "unload once the devices are gone"
+else
+	ktap_result 1 "unload once the devices are gone" \
+		"still there: refcnt $(cat /sys/module/gpio_sim/refcnt 2>/dev/null), devices: $(ls /sys/kernel/config/gpio-sim 2>/dev/null | tr '\n' ' '), gpio-mockup-cdev: $(pgrep -fc gpio-mockup-cdev)"
+fi
 
 ktap_finish

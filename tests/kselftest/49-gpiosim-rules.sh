@@ -8,6 +8,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
+. "$top/tests/lib/gpiosim.sh"
 
 cfs=/sys/kernel/config/gpio-sim
 compat=$top/build/modules/$(uname -r)/gpio-sim.ko
@@ -23,10 +24,7 @@ cleanup() {
 		echo 0 >"$d/live" 2>/dev/null
 		rmdir "$d"/*/line*/hog "$d"/*/line* "$d"/*/ "$d" 2>/dev/null
 	done
-	case $loaded in
-	kernel) modprobe -r gpio-sim ;;
-	guse) rmmod gpio_sim ;;
-	esac
+	[ -n "$loaded" ] && gpiosim_unload
 	rm -rf "$work"
 }
 trap cleanup EXIT

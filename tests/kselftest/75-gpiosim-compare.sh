@@ -191,8 +191,11 @@ mon() {
 	shift
 	gpiomon -c "$chip" --banner -F '%o %E' "$@" >"$out" 2>&1 &
 	monitor=$!
-	until_ok 10 watching "${@: -1}" || echo "gpiomon did not start"
+	until_ok 10 started "${@: -1}" || echo "gpiomon did not start"
 }
+# watching, or already done: with a short --idle-timeout on a slow kernel
+# gpiomon can come and go between two looks
+started() { watching "$1" || ! kill -0 "$monitor" 2>/dev/null; }
 not_watching() { [[ $(</proc/interrupts) != *gpiomon* ]]; }
 watching() {
 	[[ $(</proc/interrupts) == *gpiomon* ]] &&

@@ -17,14 +17,17 @@
  *     server answers each exactly once with a reply carrying the same id and
  *     opcode.
  *   - GUSE_OP_CONSUMER: information, GUSE_MSG_F_NOREPLY set; never answered.
+ *   - GUSE_OP_WAKEUP (1.2): the answer to the server's own WAKEUP,
+ *     GUSE_MSG_F_NOREPLY set; never answered.
  *
  * Server to kernel (write):
  *   - GUSE_OP_CREATE: first write on a fresh file descriptor, id 0.
  *   - replies: id and opcode of the request, error 0 or a positive errno.
  *   - notifications, id 0: GUSE_OP_SET_INPUTS (input levels) and, from
  *     protocol 1.1, the device side's own changes: GUSE_OP_LINE_DIRECTION,
- *     GUSE_OP_CLAIM and GUSE_OP_UNCLAIM.  A notification is applied before
- *     its write() returns; write() fails if it cannot be.
+ *     GUSE_OP_CLAIM and GUSE_OP_UNCLAIM; from 1.2 GUSE_OP_WAKEUP.  A
+ *     notification is applied before its write() returns; write() fails if
+ *     it cannot be.
  *
  * See Documentation/protocol.rst for the full description.
  */
@@ -36,7 +39,7 @@
 /** Protocol major version: incompatible changes bump it. */
 #define GUSE_VERSION_MAJOR	1
 /** Protocol minor version: compatible additions bump it. */
-#define GUSE_VERSION_MINOR	1
+#define GUSE_VERSION_MINOR	2
 /** The version a server puts into struct guse_create. */
 #define GUSE_VERSION		((GUSE_VERSION_MAJOR << 16) | GUSE_VERSION_MINOR)
 
@@ -63,6 +66,11 @@
  * enum guse_opcode - message types
  * @GUSE_OP_CREATE: server -> kernel, struct guse_create (+ line names)
  * @GUSE_OP_READY: kernel -> server, struct guse_ready, no reply
+ * @GUSE_OP_WAKEUP: server -> kernel notification (1.2), no payload: the
+ *	kernel queues one GUSE_OP_WAKEUP message (no payload, no reply)
+ *	ahead of every other message for the server to read, unless one is
+ *	queued already; so that one thread of a server can end another's
+ *	blocking read()
  * @GUSE_OP_REQUEST: a consumer requests a line: struct guse_line_consumer;
  *	reply without payload, error refuses the request
  * @GUSE_OP_FREE: a consumer released a line: struct guse_line; empty reply
@@ -72,8 +80,10 @@
  * @GUSE_OP_DIRECTION_INPUT: struct guse_line; empty reply
  * @GUSE_OP_DIRECTION_OUTPUT: struct guse_line_value; empty reply
  * @GUSE_OP_GET_VALUES: struct guse_bitmap with the mask of lines to read
- *	(only output lines unless GUSE_CREATE_F_GET_INPUTS); reply: struct
- *	guse_bitmap with the values (bits outside the mask 0)
+ *	(only output lines unless GUSE_CREATE_F_GET_INPUTS, and with
+ *	GUSE_CREATE_F_OUTPUT_CACHE only outputs whose value the kernel does
+ *	not know); reply: struct guse_bitmap with the values (bits outside the
+ *	mask 0)
  * @GUSE_OP_SET_VALUES: struct guse_bitmap with mask and values; empty reply
  * @GUSE_OP_SET_CONFIG: struct guse_set_config; empty reply, EOPNOTSUPP
  *	declines (gpiolib then falls back, e.g. to software debounce)
@@ -90,6 +100,7 @@
 enum guse_opcode {
 	GUSE_OP_CREATE			= 1,
 	GUSE_OP_READY			= 2,
+	GUSE_OP_WAKEUP			= 3,
 	GUSE_OP_REQUEST			= 16,
 	GUSE_OP_FREE			= 17,
 	GUSE_OP_CONSUMER		= 18,
@@ -154,10 +165,23 @@ struct guse_msg_header {
  * GUSE_LINE_INIT_F_HOG, in line order.
  */
 #define GUSE_CREATE_F_LINE_INIT		(1U << 5)
+/*
+ * Protocol 1.2: the server promises never to change the level of a line
+ * a consumer drives as an output behind the consumer's back (no
+ * open-drain contention, no device-side write of a driven output except
+ * through GUSE_OP_LINE_DIRECTION).  The kernel then answers reads of a
+ * requested output line from the value last set on it (DIRECTION_OUTPUT,
+ * SET_VALUES the server accepted, the line state of CREATE or
+ * LINE_DIRECTION) without a GET_VALUES; a line whose value it does not
+ * know (an output it did not set) is still read from the server.
+ */
+#define GUSE_CREATE_F_OUTPUT_CACHE	(1U << 6)
 /** All GUSE_CREATE_F_* flags protocol 1.0 defines. */
 #define GUSE_CREATE_F_ALL_1_0		0x1fU
+/** All GUSE_CREATE_F_* flags protocol 1.1 defines. */
+#define GUSE_CREATE_F_ALL_1_1		0x3fU
 /** All GUSE_CREATE_F_* flags this version defines. */
-#define GUSE_CREATE_F_ALL		0x3fU
+#define GUSE_CREATE_F_ALL		0x7fU
 
 /**
  * struct guse_create - GUSE_OP_CREATE payload: describes the chip

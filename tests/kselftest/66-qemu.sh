@@ -1,0 +1,221 @@
+#!/bin/bash
+# guse-qemu against a stock QEMU: qemu-system-arm -M virt runs the test
+# firmware (bridges/qemu/firmware) under TCG, nested in this VM, and its
+# PL061 becomes a host chip.  Guest outputs arrive as host edges in order
+# and in number; a host gpioset reaches the guest, which mirrors it back;
+# the guest's direction register shows in gpioinfo (and as "reconfigured"
+# to gpionotify where gpiolib notifies in-kernel changes, 6.13+); QEMU's
+# death removes the chip (a consumer's calls fail with ENODEV); a bad QOM
+# path is a clear error and leaves QEMU running.
+# guse-test-timeout: 420
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/ktap.sh"
+. "$top/tests/lib/sim.sh"
+. "$top/tests/lib/qemu.sh"
+
+why=$(qemu_missing)
+if [ -n "$why" ]; then
+	ktap_plan 1
+	ktap_skip "guse-qemu" "$why"
+	ktap_finish
+fi
+
+krel=$(uname -r)
+kmaj=${krel%%.*} kmin=${krel#*.}
+kmin=${kmin%%[!0-9]*}
+notifies=0
+[ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
+
+ktap_plan 23
+
+# --- bad or missing QOM paths: clear errors, QEMU keeps answering -----------
+start_qemu bad
+"$qemu_bridge" -m "$work/bad.qmp" -t "$work/bad.qt" -p /machine/nosuch >/dev/null 2>"$work/bad.err"
+st=$?
+ktap_ok "a missing QOM path: guse-qemu exits 1 naming it" \
+	bash -c '[ "$1" = 1 ] && grep -q "/machine/nosuch.*not found" "$2"' _ "$st" "$work/bad.err"
+"$qemu_bridge" -m "$work/bad.qmp" -t "$work/bad.qt" -p /machine >/dev/null 2>"$work/bad.err2"
+st=$?
+ktap_ok "a path that is no GPIO controller: exits 1 saying what it is" \
+	bash -c '[ "$1" = 1 ] && grep -q "/machine is a virt.*not a GPIO controller" "$2"' _ "$st" "$work/bad.err2"
+status=$(qmp bad query-status)
+ktap_ok "QEMU still runs and answers QMP after both" \
+	bash -c 'kill -0 "$1" && grep -q "\"status\": \"prelaunch\"" <<<"$2"' _ "$qemu_pid" "$status"
+ktap_diag "errors: $(cat "$work/bad.err" "$work/bad.err2" | tr '\n' '|')"
+
+# the same QEMU can still be bridged; this guse-qemu runs under valgrind
+# (QEMU stays paused: qtest and the bridge work all the same)
+vg=()
+command -v valgrind >/dev/null &&
+	vg=("$top/libtool" --mode=execute valgrind -q --error-exitcode=9 --leak-check=full
+		--errors-for-leak-kinds=definite,indirect)
+"${vg[@]}" "$qemu_bridge" -m "$work/bad.qmp" -t "$work/bad.qt" \
+	>"$work/vg.bridge" 2>"$work/vg.bridge.err" &
+vg_pid=$!
+pids+=("$vg_pid")
+wait_for 120 grep -q '^ready' "$work/vg.bridge"
+ktap_ok "after both failures guse-qemu attaches to that QEMU${vg:+ (under valgrind)}" \
+	grep -q '^ready' "$work/vg.bridge"
+vg_chip=$(awk '/^ready/ {print $2; exit}' "$work/vg.bridge")
+gpioset -c "$vg_chip" GPIO2=1 &
+set_pid=$!
+pids+=("$set_pid")
+guest_in() {
+	local d
+	d=$(qmp bad human-monitor-command '{"command-line": "xp /1wx 0x090303fc"}' |
+		sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
+	[ -n "$d" ] && [ $((d & 4)) = 4 ]
+}
+ktap_ok "a host gpioset reaches the paused guest's GPIODATA" wait_for 30 guest_in
+kill "$set_pid" 2>/dev/null
+wait "$set_pid" 2>/dev/null
+kill -9 "$qemu_pid" 2>/dev/null
+wait "$qemu_pid" 2>/dev/null
+wait_for 60 bash -c '! kill -0 "$1" 2>/dev/null' _ "$vg_pid"
+wait "$vg_pid"
+st=$?
+ktap_ok "QEMU killed: guse-qemu exits 0${vg:+, valgrind-clean}" test "$st" = 0
+[ "$st" = 0 ] || sed 's/^/# /' "$work/vg.bridge.err" | tail -20
+
+# --- the firmware's board ------------------------------------------------------
+start_qemu fw
+t0=$SECONDS
+start_bridge fw --resume
+t_bridge=$((SECONDS - t0))
+ktap_ok "guse-qemu finds the PL061 by type and serves it" \
+	bash -c 'grep -q "^ready gpiochip[0-9]* qemu-pl061@9030000 /machine/.* 0x9030000 8$" "$1"' _ "$work/fw.bridge"
+ktap_diag "$(cat "$work/fw.bridge")"
+ktap_ok "the chip has the 8 pins, named GPIO0..GPIO7" \
+	bash -c 'for i in 0 1 2 3 4 5 6 7; do gpioinfo -c "$1" "GPIO$i" >/dev/null 2>&1 || exit 1; done' _ "$chip"
+# the firmware raises READY (GPIO7) once it runs its loop
+ready() { [ "$(gpioget -c "$chip" --numeric GPIO7 2>/dev/null)" = 1 ]; }
+wait_for 120 grep -q ready "$work/fw.serial"
+t_fw=$((SECONDS - t0))
+ktap_ok "the guest's READY output reads high on the host" wait_for 30 ready
+ktap_diag "nested TCG: bridge ready ${t_bridge} s, firmware ready ${t_fw} s, READY seen on the host $((SECONDS - t0)) s after QEMU started"
+
+# gpioinfo of one line
+info() { gpioinfo -c "$chip" "$1" 2>&1; }
+outputs() {
+	grep -q '"GPIO0".*output' <<<"$(info GPIO0)" && grep -q '"GPIO1".*output' <<<"$(info GPIO1)" &&
+		grep -q '"GPIO2".*input' <<<"$(info GPIO2)" && grep -q '"GPIO7".*output' <<<"$(info GPIO7)"
+}
+ktap_ok "gpioinfo shows the guest's directions (BLINK, MIRROR, READY out; IN in)" wait_for 10 outputs
+
+# watching: gpiomon on LINE is up once gpioinfo shows its edge detection
+watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
+
+# --- guest outputs -> host edges: a burst of 5 pulses on GPIO0 -------------------
+gpiomon -c "$chip" -n 10 -F '%E' GPIO0 >"$work/blink" 2>&1 &
+mon=$!
+pids+=("$mon")
+wait_for 10 watching GPIO0
+t1=$SECONDS
+gpioset -c "$chip" GPIO4=1 &
+go=$!
+pids+=("$go")
+wait_for 60 bash -c '[ "$(wc -l <"$1")" -ge 10 ]' _ "$work/blink"
+ktap_ok "host gpioset GO: the guest's burst arrives as 10 edges, rising first, alternating" \
+	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
+ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t1)) s"
+wait "$mon" 2>/dev/null
+kill "$go" 2>/dev/null
+wait "$go" 2>/dev/null
+sleep 0.3
+ktap_ok "no edge beyond the burst (gpiomon stopped at 10)" test "$(wc -l <"$work/blink")" = 10
+
+# --- host output -> guest input -> guest mirror -> host edges ---------------------
+gpiomon -c "$chip" -n 2 -F '%E' GPIO1 >"$work/mirror" 2>&1 &
+mon=$!
+pids+=("$mon")
+wait_for 10 watching GPIO1
+gpioset -c "$chip" GPIO2=1 &
+set_pid=$!
+pids+=("$set_pid")
+wait_for 30 grep -q rising "$work/mirror"
+ktap_ok "host gpioset IN=1: the guest mirrors it, the host sees MIRROR rise" grep -q '^rising$' "$work/mirror"
+# the guest's own register, read through QEMU's monitor
+gpiodata=$(qmp fw human-monitor-command '{"command-line": "xp /1wx 0x090303fc"}' |
+	sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
+ktap_ok "the guest's GPIODATA has IN (bit 2) set" \
+	bash -c '[ -n "$1" ] && [ $(($1 & 4)) = 4 ]' _ "$gpiodata"
+ktap_diag "guest GPIODATA ${gpiodata:-unread}"
+kill "$set_pid" 2>/dev/null
+wait "$set_pid" 2>/dev/null
+wait_for 30 bash -c '[ "$(wc -l <"$1")" -ge 2 ]' _ "$work/mirror"
+ktap_ok "gpioset released: the guest's input goes to its pull-down, MIRROR falls" \
+	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
+wait "$mon" 2>/dev/null
+
+# --- the guest reprograms a direction ----------------------------------------------
+gpionotify -c "$chip" GPIO6 >"$work/notify" 2>&1 &
+pids+=($!)
+poke() { gpioget -c "$chip" GPIO6 >/dev/null 2>&1; grep -q released "$work/notify"; }
+wait_for 10 poke
+from=$(wc -l <"$work/notify")
+ktap_ok "RECONF (GPIO6) starts as an input" grep -q '"GPIO6".*input' <<<"$(info GPIO6)"
+gpioset -c "$chip" GPIO5=1 &
+set_pid=$!
+pids+=("$set_pid")
+is_output() { grep -q '"GPIO6".*output' <<<"$(info GPIO6)"; }
+ktap_ok "host DIRCMD=1: the guest makes RECONF an output, gpioinfo shows it" wait_for 30 is_output
+high() { [ "$(gpioget -c "$chip" --numeric GPIO6 2>/dev/null)" = 1 ]; }
+ktap_ok "and the pin it drives high reads 1 on the host" wait_for 10 high
+wait_for 5 is_output
+if [ $notifies = 1 ]; then
+	reconf() { tail -n +"$((from + 1))" "$work/notify" | grep -q 'reconfigured.*"GPIO6"\|"GPIO6".*reconfigured\|reconfigured.*6'; }
+	ktap_ok "gpionotify reports RECONF reconfigured" wait_for 10 reconf
+else
+	ktap_ok "gpionotify: nothing but our own probe ($krel's gpiolib does not notify in-kernel changes)" \
+		bash -c '! tail -n +"$(($2 + 1))" "$1" | grep -q reconfigured' _ "$work/notify" "$from"
+fi
+ktap_diag "gpionotify: $(tail -n +"$((from + 1))" "$work/notify" | tr '\n' '|')"
+kill "$set_pid" 2>/dev/null
+wait "$set_pid" 2>/dev/null
+is_input() { grep -q '"GPIO6".*input' <<<"$(info GPIO6)"; }
+ktap_ok "DIRCMD released: the guest makes RECONF an input again" wait_for 30 is_input
+
+# --- QEMU goes away -------------------------------------------------------------------
+# a consumer holding GPIO2, whose calls must fail with ENODEV afterwards
+python3 - "/dev/$chip" >"$work/holder" 2>&1 <<'PY' &
+import ctypes, fcntl, os, sys, time, errno
+class Attr(ctypes.Structure):
+    _fields_ = [("id", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("val", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
+class Config(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("num_attrs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("attrs", Attr * 10)]
+class Req(ctypes.Structure):
+    _fields_ = [("offsets", ctypes.c_uint32 * 64), ("consumer", ctypes.c_char * 32), ("config", Config),
+                ("num_lines", ctypes.c_uint32), ("ebs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("fd", ctypes.c_int32)]
+class Values(ctypes.Structure):
+    _fields_ = [("bits", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
+def iowr(nr, size): return (3 << 30) | (size << 16) | (0xB4 << 8) | nr
+chip = os.open(sys.argv[1], os.O_RDWR)
+r = Req(); r.offsets[0] = 2; r.consumer = b"holder"; r.num_lines = 1
+r.config.flags = 1 << 2  # input
+fcntl.ioctl(chip, iowr(0x07, ctypes.sizeof(Req)), r)
+print("held", flush=True)
+while True:
+    v = Values(); v.mask = 1
+    try:
+        fcntl.ioctl(r.fd, iowr(0x0E, ctypes.sizeof(Values)), v)
+    except OSError as e:
+        print("error", errno.errorcode.get(e.errno, e.errno), flush=True)
+        break
+    time.sleep(0.05)
+PY
+pids+=($!)
+wait_for 10 grep -q held "$work/holder"
+kill -9 "$qemu_pid"
+wait "$qemu_pid" 2>/dev/null
+wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$bridge_pid"
+wait "$bridge_pid"
+st=$?
+ktap_ok "QEMU killed: guse-qemu exits 0, saying so" \
+	bash -c '[ "$1" = 0 ] && grep -q "QEMU closed" "$2"' _ "$st" "$work/fw.bridge.err"
+ktap_ok "the chip is gone" bash -c '! gpiodetect 2>/dev/null | grep -q "^$1 "' _ "$chip"
+wait_for 10 grep -q error "$work/holder"
+ktap_ok "the consumer holding a line gets ENODEV" grep -q 'error ENODEV' "$work/holder"
+ktap_diag "holder: $(tr '\n' '|' <"$work/holder")"
+
+ktap_finish

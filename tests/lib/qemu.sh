@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # $top, $work, $pids: set by the sourcing script
+# QEMU (qemu-system-arm -M virt with the guse-qemu test firmware) and
+# guse-qemu for the tests/kselftest/ scripts (sourced after tests/lib/ktap.sh
+# and tests/lib/sim.sh, which provide $work, $pids and the clean-up).
+#
+#   qemu_missing             why the QEMU tests cannot run ("" if they can)
+#   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
+#   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
+#                            QMP sockets $work/NAME.qmp (for the bridge) and
+#                            $work/NAME.qmp2 (for the test), serial output in
+#                            $work/NAME.serial; sets qemu_pid
+#   qmp NAME CMD [JSON]      one command on $work/NAME.qmp2; prints the answer
+#   start_bridge NAME ARGS.. guse-qemu on QEMU NAME (output $work/NAME.bridge,
+#                            errors $work/NAME.bridge.err); returns once it is
+#                            ready; sets bridge_pid and chip
+
+qemu_arm=${GUSE_QEMU_ARM:-qemu-system-arm}
+# the QEMU to run: the system's (7.2), or qemu_use_10 for 10.0 beside it
+qemu_cmd=("$qemu_arm")
+qemu10=${GUSE_CACHE:-/var/cache/guse}/qemu-10.0
+qemu_use_10() {
+	qemu_cmd=(env "QEMU_MODULE_DIR=$qemu10/usr/lib/x86_64-linux-gnu/qemu"
+		"$qemu10/usr/bin/qemu-system-arm" -L "$qemu10/usr/share/qemu")
+}
+qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw.elf
+qemu_bridge=$top/bridges/qemu/guse-qemu
+
+qemu_missing() {
+	command -v "$qemu_arm" >/dev/null || { echo "no $qemu_arm (scripts/setup-host.sh installs qemu-system-arm)"; return; }
+	[ -x "$qemu_bridge" ] || { echo "no $qemu_bridge (configure found no jansson?)"; return; }
+	[ -f "$qemu_fw" ] || { echo "no $qemu_fw (configure found no arm-none-eabi-gcc?)"; return; }
+}
+
+start_qemu() {
+	local name=$1
+	shift
+	rm -f "$work/$name".qt "$work/$name".qmp "$work/$name".qmp2
+	"${qemu_cmd[@]}" -M virt -cpu cortex-a15 -m 32 -accel tcg -S \
+		-nodefaults -no-user-config -display none \
+		-kernel "$qemu_fw" -serial "file:$work/$name.serial" \
+		-qtest "unix:$work/$name.qt,server=on,wait=off" -qtest-log /dev/null \
+		-qmp "unix:$work/$name.qmp,server=on,wait=off" \
+		-qmp "unix:$work/$name.qmp2,server=on,wait=off" \
+		"$@" </dev/null >"$work/$name.qemu" 2>&1 &
+	qemu_pid=$!
+	pids+=("$qemu_pid")
+	wait_for 30 test -S "$work/$name.qmp2"
+}
+
+qmp() {
+	python3 - "$work/$1.qmp2" "$2" "${3:-}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+def call(cmd, args=None):
+    msg = {"execute": cmd}
+    if args:
+        msg["arguments"] = args
+    f.write(json.dumps(msg) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r:
+            return r
+call("qmp_capabilities")
+print(json.dumps(call(sys.argv[2], json.loads(sys.argv[3]) if sys.argv[3] else None)))
+PY
+}
+
+start_bridge() {
+	local name=$1
+	shift
+	"$qemu_bridge" -m "$work/$name.qmp" -t "$work/$name.qt" "$@" \
+		>"$work/$name.bridge" 2>"$work/$name.bridge.err" &
+	bridge_pid=$!
+	pids+=("$bridge_pid")
+	wait_for 60 grep -q '^ready' "$work/$name.bridge" || return 1
+	chip=$(awk '/^ready/ {print $2; exit}' "$work/$name.bridge")
+}
+
