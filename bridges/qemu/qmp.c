@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "qmp.h"
+#include "sock.h"
 
 /* A command sent and not answered yet. */
 struct qmp_cmd {
@@ -26,8 +26,7 @@ struct qmp {
 	int version;
 	long long next_id;
 	struct qmp_lines in;
-	char *out;
-	size_t out_len, out_off, out_cap;
+	struct outbuf out;	/* queued output */
 	struct qmp_cmd *cmds;	/* in the order sent */
 	qmp_event_fn event_fn;
 	void *event_arg;
@@ -126,7 +125,7 @@ void qmp_free(struct qmp *q)
 	if (q->fd >= 0)
 		close(q->fd);
 	qmp_lines_free(&q->in);
-	free(q->out);
+	free(q->out.buf);
 	free(q);
 }
 
@@ -137,7 +136,7 @@ int qmp_get_fd(struct qmp *q)
 
 int qmp_wants_write(struct qmp *q)
 {
-	return q->out_off < q->out_len;
+	return outbuf_pending(&q->out);
 }
 
 int qmp_get_version(struct qmp *q)
@@ -153,16 +152,7 @@ void qmp_set_event_handler(struct qmp *q, qmp_event_fn fn, void *arg)
 
 static int qmp_flush(struct qmp *q)
 {
-	while (q->out_off < q->out_len) {
-		ssize_t n = send(q->fd, q->out + q->out_off, q->out_len - q->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		q->out_off += n;
-	}
-	q->out_off = q->out_len = 0;
-	return 0;
+	return outbuf_flush(&q->out, q->fd);
 }
 
 int qmp_send(struct qmp *q, const char *cmd, json_t *args, qmp_reply_fn fn, void *arg)
@@ -195,22 +185,14 @@ int qmp_send(struct qmp *q, const char *cmd, json_t *args, qmp_reply_fn fn, void
 		return -1;
 	}
 	n = strlen(text);
-	if (q->out_len + n + 1 > q->out_cap) {
-		size_t cap = (q->out_len + n + 1) * 2;
-		char *p = realloc(q->out, cap);
-
-		if (!p) {
-			free(text);
-			free(c);
-			errno = ENOMEM;
-			return -1;
-		}
-		q->out = p;
-		q->out_cap = cap;
+	if (outbuf_reserve(&q->out, n + 1) < 0) {
+		free(text);
+		free(c);
+		return -1;
 	}
-	memcpy(q->out + q->out_len, text, n);
-	q->out_len += n;
-	q->out[q->out_len++] = '\n';
+	memcpy(q->out.buf + q->out.len, text, n);
+	q->out.len += n;
+	q->out.buf[q->out.len++] = '\n';
 	free(text);
 	c->id = q->next_id++;
 	c->fn = fn;
@@ -442,23 +424,16 @@ struct qmp *qmp_connect_fd(int fd, int timeout_ms, char *err, size_t size)
 
 struct qmp *qmp_connect(const char *path, int timeout_ms, char *err, size_t size)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct qmp *q;
 	char why[200];
-	int fd, e;
+	int fd = sock_connect_unix(path), e;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, size, "%s: path too long", path);
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (fd < 0) {
 		e = errno;
-		snprintf(err, size, "cannot connect to %s: %s", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
+		if (e == ENAMETOOLONG)
+			snprintf(err, size, "%s: path too long", path);
+		else
+			snprintf(err, size, "cannot connect to %s: %s", path, strerror(e));
 		errno = e;
 		return NULL;
 	}

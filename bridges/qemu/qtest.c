@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "qtest.h"
+#include "sock.h"
 
 /* A command sent and not answered yet; freed once its callback ran. */
 struct qtest_cmd {
@@ -29,8 +29,7 @@ struct qtest {
 	int failed;		/* errno of the end of the connection, or 0 */
 	char in[QTEST_LINE_MAX + 2];
 	size_t in_len;
-	char *out;		/* queued output, from out_off to out_len */
-	size_t out_len, out_off, out_cap;
+	struct outbuf out;	/* queued output */
 	struct qtest_cmd *head, *tail;
 	unsigned int pending;
 	qtest_irq_fn irq_fn;
@@ -104,24 +103,11 @@ struct qtest *qtest_new_fd(int fd)
 
 struct qtest *qtest_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct qtest *qt;
-	int fd, e;
+	int fd = sock_connect_unix(path);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return NULL;
-	}
 	qt = qtest_new_fd(fd);
 	if (!qt) {
 		close(fd);
@@ -155,7 +141,7 @@ void qtest_free(struct qtest *qt)
 	qtest_fail(qt, EPIPE);
 	if (qt->fd >= 0)
 		close(qt->fd);
-	free(qt->out);
+	free(qt->out.buf);
 	free(qt);
 }
 
@@ -166,7 +152,7 @@ int qtest_get_fd(struct qtest *qt)
 
 int qtest_wants_write(struct qtest *qt)
 {
-	return qt->out_off < qt->out_len;
+	return outbuf_pending(&qt->out);
 }
 
 int qtest_failed(struct qtest *qt)
@@ -188,19 +174,7 @@ void qtest_set_irq_handler(struct qtest *qt, qtest_irq_fn fn, void *arg)
 /* Write as much queued output as the socket takes. */
 static int qtest_flush(struct qtest *qt)
 {
-	while (qt->out_off < qt->out_len) {
-		ssize_t n = send(qt->fd, qt->out + qt->out_off,
-				 qt->out_len - qt->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			return -1;
-		}
-		qt->out_off += n;
-	}
-	qt->out_off = qt->out_len = 0;
-	return 0;
+	return outbuf_flush(&qt->out, qt->fd);
 }
 
 static int qtest_vsend(struct qtest *qt, qtest_reply_fn fn, void *arg,
@@ -219,25 +193,18 @@ static int qtest_vsend(struct qtest *qt, qtest_reply_fn fn, void *arg,
 	va_end(aq);
 	if (len < 0)
 		return -1;
-	if (qt->out_len + len + 2 > qt->out_cap) {
-		size_t cap = (qt->out_len + len + 2) * 2;
-		char *p = realloc(qt->out, cap);
-
-		if (!p)
-			return -1;
-		qt->out = p;
-		qt->out_cap = cap;
-	}
-	vsnprintf(qt->out + qt->out_len, len + 1, fmt, ap);
-	if (memchr(qt->out + qt->out_len, '\n', len)) {
+	if (outbuf_reserve(&qt->out, len + 2) < 0)
+		return -1;
+	vsnprintf(qt->out.buf + qt->out.len, len + 1, fmt, ap);
+	if (memchr(qt->out.buf + qt->out.len, '\n', len)) {
 		errno = EINVAL;
 		return -1;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -1;
-	qt->out_len += len;
-	qt->out[qt->out_len++] = '\n';
+	qt->out.len += len;
+	qt->out.buf[qt->out.len++] = '\n';
 	c->fn = fn;
 	c->arg = arg;
 	if (qt->tail)
