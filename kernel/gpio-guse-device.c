@@ -22,6 +22,7 @@
  * changed: the message fails with EBUSY and the consumer keeps its line.
  */
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/gpio/consumer.h>
 #include <linux/gpio/driver.h>
@@ -247,15 +248,34 @@ static bool guse_gpio_line_ok(struct guse_gpio *chip, u32 line)
 	       !(chip->invalid && test_bit(line, chip->invalid));
 }
 
-/* Whether a host consumer holds @line; dev_lock held. */
+/* Bound of the wait for gpiolib to finish a release, in 100-200 us steps. */
+#define GUSE_RELEASE_WAIT_STEPS	2000
+
+/*
+ * Whether a host consumer holds @line; dev_lock held.  Between our FREE and
+ * the end of gpiolib's release the line is neither ours nor the consumer's:
+ * a change made then would be lost (see guse_compat_line_requested()).  The
+ * server reads the FREE at once, so that window is waited out here, and the
+ * device-side change that follows a FREE goes through; the same wait covers
+ * a request gpiolib has begun and not yet handed to us (it then ends held).
+ */
 static bool guse_gpio_host_holds(struct guse_gpio *chip, unsigned int line)
 {
+	unsigned int step;
 	bool held;
 
-	mutex_lock(&chip->lines_lock);
-	held = test_bit(line, chip->requested);
-	mutex_unlock(&chip->lines_lock);
-	return held || gpiochip_line_is_irq(&chip->gc, line);
+	for (step = 0; ; step++) {
+		mutex_lock(&chip->lines_lock);
+		held = test_bit(line, chip->requested);
+		mutex_unlock(&chip->lines_lock);
+		if (held || gpiochip_line_is_irq(&chip->gc, line))
+			return true;
+		if (!guse_compat_line_requested(&chip->gc, line))
+			return false;
+		if (step == GUSE_RELEASE_WAIT_STEPS)
+			return true;
+		usleep_range(100, 200);
+	}
 }
 
 static int guse_gpio_line_direction(struct guse_gpio *chip,

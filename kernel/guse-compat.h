@@ -125,6 +125,40 @@ static inline bool guse_compat_line_label(struct gpio_chip *gc,
 }
 
 /**
+ * guse_compat_line_requested() - whether gpiolib counts a line requested
+ * @gc: the chip
+ * @offset: line offset
+ *
+ * gpiolib marks a line requested before it calls gc->request and clears
+ * the mark only after gc->free has returned.  The SRCU gpiolib (6.9 and
+ * later) copies the descriptor's flags before calling gc->free and writes
+ * the copy back afterwards, so a direction set on the descriptor while a
+ * release is between the two (a device-side change the server sends as
+ * soon as it read the FREE) would be lost: gpiolib would go on showing the
+ * old direction.  Until the mark is gone the line is not the device's.
+ * A requested line without a label (it is being released) makes
+ * gpiochip_dup_line_label() fail with -ENOMEM: requested all the same.
+ * Not from atomic context (the label is copied).
+ *
+ * Return: true if gpiolib holds @offset as requested.
+ */
+static inline bool guse_compat_line_requested(struct gpio_chip *gc,
+					      unsigned int offset)
+{
+#ifdef GUSE_HAVE_GPIOCHIP_DUP_LINE_LABEL
+	char *label = gpiochip_dup_line_label(gc, offset);
+
+	if (!label)
+		return false;
+	if (!IS_ERR(label))
+		kfree(label);
+	return true;
+#else
+	return gpiochip_is_requested(gc, offset);
+#endif
+}
+
+/**
  * guse_compat_drop_label() - free the consumer label of a dying chip's line
  * @gc: the chip, being removed from gpiolib, its gpio_device referenced
  *	by the caller

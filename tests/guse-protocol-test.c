@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <linux/guse.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1489,6 +1491,142 @@ TEST_F_TIMEOUT(fresh, device_side_request_in_progress_ebusy, TIMEOUT_S)
 	self->fd = -1;
 	ASSERT_EQ(0, pthread_join(consumer, &res));
 	EXPECT_NE(0, (intptr_t)res);
+}
+
+/*
+ * A device-side direction change sent the moment the server reads a FREE.
+ * gpiolib (6.9 and later) writes a copy of the line's flags back after
+ * gc->free has returned; a direction set before that was lost: the server
+ * had made the line an output, gpiolib went on showing an input, for good
+ * (guse-qemu showed a guest's output as an input after a host gpioget).
+ * The kernel now waits for gpiolib to finish the release, and the change
+ * goes through at the first try.  To hit the window every time, the server
+ * runs at real-time priority on the consumer's CPU with full preemption:
+ * the FREE's wake-up switches to the server inside gc->free.
+ */
+#define PREEMPT_FILE "/sys/kernel/debug/sched/preempt"
+#define RACE_ROUNDS 10
+
+FIXTURE(release_race) {
+	int fd;
+	char mode[16];	/* the preemption mode to restore, "" if unchanged */
+};
+
+FIXTURE_SETUP(release_race)
+{
+	char buf[128], *open_p, *close_p;
+	FILE *f = fopen(PREEMPT_FILE, "r+");
+
+	self->mode[0] = '\0';
+	self->fd = -1;
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		SKIP(return, "no %s (needs debugfs and PREEMPT_DYNAMIC)",
+		     PREEMPT_FILE);
+	}
+	/* "none voluntary (full) lazy": the current mode in parentheses */
+	open_p = strchr(buf, '(');
+	close_p = open_p ? strchr(open_p, ')') : NULL;
+	if (!close_p || close_p - open_p - 1 >= (int)sizeof(self->mode)) {
+		fclose(f);
+		SKIP(return, "cannot parse %s: %s", PREEMPT_FILE, buf);
+	}
+	memcpy(self->mode, open_p + 1, close_p - open_p - 1);
+	self->mode[close_p - open_p - 1] = '\0';
+	rewind(f);
+	ASSERT_LT(0, fprintf(f, "full\n"));
+	ASSERT_EQ(0, fclose(f)) TH_LOG("full preemption: %s", strerror(errno));
+	self->fd = raw_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/guse: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(release_race)
+{
+	FILE *f;
+
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->mode[0]) {
+		f = fopen(PREEMPT_FILE, "w");
+		if (f) {
+			fprintf(f, "%s\n", self->mode);
+			fclose(f);
+		}
+	}
+}
+
+static int pin_to_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* request_line3() on CPU 0, below the server (it inherits SCHED_FIFO) */
+static void *request_line3_cpu0(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	int err = pin_to_cpu0();
+
+	if (!err && pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp))
+		err = -EPERM;
+	return err ? (void *)(intptr_t)-err : request_line3(arg);
+}
+
+TEST_F_TIMEOUT(release_race, device_direction_at_free, TIMEOUT_S * 3)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	unsigned int round, tries, refused = 0;
+	struct raw_seen seen = { 0 };
+	struct guse_ready ready;
+	struct gpiod_chip *chip;
+	pthread_t consumer;
+	struct raw_msg m;
+	struct info in;
+	void *res;
+	int fd = self->fd, ret;
+
+	ASSERT_EQ(0, raw_create_chip(fd, "freerace", 8, 10000,
+				     GUSE_CREATE_F_REQUEST, &ready));
+	chip = user_chip_open(ready.chip_name);
+	ASSERT_NE(NULL, chip);
+	ASSERT_EQ(0, pin_to_cpu0());
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp))
+		TH_LOG("SCHED_FIFO: %s", strerror(errno));
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		/* a consumer takes line 3 as an input and releases it */
+		ASSERT_EQ(0, pthread_create(&consumer, NULL, request_line3_cpu0,
+					    ready.chip_name));
+		do {
+			ASSERT_LT(0, raw_recv(fd, &m, 10000));
+			ASSERT_EQ(0, raw_answer(fd, &m, &seen));
+		} while (le16toh(m.hdr.opcode) != GUSE_OP_FREE);
+		/* the device makes it an output at once, as guse-qemu did */
+		for (tries = 0; tries < 10000; tries++) {
+			ret = raw_line_direction(fd, 3, GUSE_DIRECTION_OUTPUT, 1);
+			if (ret != -EBUSY)
+				break;
+			refused++;
+			usleep(500);	/* lets the consumer finish its release */
+		}
+		ASSERT_EQ(0, ret) TH_LOG("round %u: %s", round, strerror(-ret));
+		ASSERT_EQ(0, pthread_join(consumer, &res));
+		ASSERT_EQ(0, (intptr_t)res);
+		ASSERT_EQ(0, line_info(chip, 3, &in));
+		EXPECT_FALSE(in.used);
+		EXPECT_TRUE(in.output)
+			TH_LOG("round %u: the server's output shows as an input", round);
+		if (!in.output)
+			break;
+	}
+	/* no EBUSY: the change after a FREE is never refused */
+	EXPECT_EQ(0U, refused);
+	ksft_print_msg("%u rounds held, the change refused %u times while gpiolib released the line\n",
+		       round, refused);
+	gpiod_chip_close(chip);
 }
 
 /* ---- a chip whose CREATE is larger than 1.0's 64 KiB limit ---- */

@@ -27,7 +27,7 @@ kmin=${kmin%%[!0-9]*}
 notifies=0
 [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
 
-ktap_plan 23
+ktap_plan 24
 
 # --- bad or missing QOM paths: clear errors, QEMU keeps answering -----------
 start_qemu bad
@@ -110,6 +110,20 @@ else
 	ktap_result 1 "gpioinfo shows the guest's directions (BLINK, MIRROR, READY out; IN in)" \
 		"$(gpioinfo -c "$chip" | tr '\n' '|'); bridge: $(tail -5 "$work/fw.bridge.err" 2>/dev/null | tr '\n' '|')"
 fi
+
+# a host consumer that takes a guest output as an input and releases it: the
+# bridge gives the line back to the guest's direction (the device-side change
+# right after the release was lost on 6.9+ gpiolib before the kernel waited
+# for the release to finish)
+ready_out() { grep -q '"GPIO7".*output' <<<"$(info GPIO7)"; }
+back=0
+for i in 1 2 3 4 5; do
+	gpioget -c "$chip" GPIO7 >/dev/null 2>&1
+	wait_for 10 ready_out && back=$((back + 1))
+done
+ktap_ok "a host gpioget reads READY as an input 5 times: each time it is the guest's output again" \
+	test "$back" = 5
+ktap_diag "READY back to output after $back of 5 host reads; $(info GPIO7)"
 
 # watching: gpiomon on LINE is up once gpioinfo shows its edge detection
 watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
