@@ -187,7 +187,8 @@ static struct guse_req *guse_gpio_take_free(struct guse_gpio *chip,
 	struct guse_req *free_msg;
 
 	mutex_lock(&chip->lines_lock);
-	clear_bit(line, chip->requested);
+	if (test_and_clear_bit(line, chip->requested))
+		set_bit(line, chip->released);
 	free_msg = chip->free_msg[line];
 	chip->free_msg[line] = NULL;
 	mutex_unlock(&chip->lines_lock);
@@ -232,6 +233,7 @@ static int guse_gpio_request(struct gpio_chip *gc, unsigned int offset)
 		/* held from now on: the device side must not change it */
 		mutex_lock(&chip->lines_lock);
 		set_bit(offset, chip->requested);
+		clear_bit(offset, chip->released);
 		mutex_unlock(&chip->lines_lock);
 		ret = guse_conn_call_seen(chip->conn, GUSE_OP_REQUEST, &msg,
 					  sizeof(msg), NULL, 0,

@@ -85,7 +85,8 @@ int guse_gpio_device_setup(struct guse_gpio *chip,
 	chip->claim_desc = kcalloc(n, sizeof(*chip->claim_desc),
 				   GFP_KERNEL_ACCOUNT);
 	chip->claimed = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
-	if (!chip->claim_desc || !chip->claimed)
+	chip->released = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
+	if (!chip->claim_desc || !chip->claimed || !chip->released)
 		return -ENOMEM;
 	mutex_init(&chip->dev_lock);
 	if (!init)
@@ -125,6 +126,7 @@ void guse_gpio_device_free(struct guse_gpio *chip)
 {
 	bitmap_free(chip->invalid);
 	bitmap_free(chip->claimed);
+	bitmap_free(chip->released);
 	kfree(chip->claim_desc);
 }
 
@@ -251,31 +253,61 @@ static bool guse_gpio_line_ok(struct guse_gpio *chip, u32 line)
 /* Bound of the wait for gpiolib to finish a release, in 100-200 us steps. */
 #define GUSE_RELEASE_WAIT_STEPS	2000
 
+/* Who has @line, as far as a device-side change is concerned. */
+enum guse_gpio_holder {
+	GUSE_GPIO_FREE,		/* nobody */
+	GUSE_GPIO_RELEASED,	/* nobody: a host consumer released it last */
+	GUSE_GPIO_HELD,		/* a host consumer */
+};
+
 /*
- * Whether a host consumer holds @line; dev_lock held.  Between our FREE and
- * the end of gpiolib's release the line is neither ours nor the consumer's:
- * a change made then would be lost (see guse_compat_line_requested()).  The
- * server reads the FREE at once, so that window is waited out here, and the
- * device-side change that follows a FREE goes through; the same wait covers
- * a request gpiolib has begun and not yet handed to us (it then ends held).
+ * Who holds @line; dev_lock held.  Between our FREE and the end of
+ * gpiolib's release the line is neither ours nor the consumer's: a change
+ * made then would be lost (see guse_compat_line_requested()).  The server
+ * reads the FREE at once, so that window is waited out here; the same wait
+ * covers a request gpiolib has begun and not yet handed to us (it then
+ * ends held).
  */
-static bool guse_gpio_host_holds(struct guse_gpio *chip, unsigned int line)
+static enum guse_gpio_holder guse_gpio_holder(struct guse_gpio *chip,
+					      unsigned int line)
 {
 	unsigned int step;
-	bool held;
+	bool held, released;
 
 	for (step = 0; ; step++) {
 		mutex_lock(&chip->lines_lock);
 		held = test_bit(line, chip->requested);
+		released = test_bit(line, chip->released);
 		mutex_unlock(&chip->lines_lock);
 		if (held || gpiochip_line_is_irq(&chip->gc, line))
-			return true;
+			return GUSE_GPIO_HELD;
 		if (!guse_compat_line_requested(&chip->gc, line))
-			return false;
+			return released ? GUSE_GPIO_RELEASED : GUSE_GPIO_FREE;
 		if (step == GUSE_RELEASE_WAIT_STEPS)
-			return true;
+			return GUSE_GPIO_HELD;
 		usleep_range(100, 200);
 	}
+}
+
+static bool guse_gpio_host_holds(struct guse_gpio *chip, unsigned int line)
+{
+	return guse_gpio_holder(chip, line) == GUSE_GPIO_HELD;
+}
+
+/* Applies a direction to @desc as the device side; dev_lock held. */
+static int guse_gpio_apply_direction(struct guse_gpio *chip,
+				     struct gpio_desc *desc, unsigned int line,
+				     u32 dir, u32 value)
+{
+	int ret;
+
+	guse_gpio_dev_begin(chip, line);
+	if (dir == GUSE_DIRECTION_INPUT)
+		ret = gpiod_direction_input(desc);
+	else
+		ret = gpiod_direction_output_raw(desc, value);
+	guse_gpio_dev_end(chip);
+	return ret;
 }
 
 static int guse_gpio_line_direction(struct guse_gpio *chip,
@@ -283,6 +315,7 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 {
 	u32 line = le32_to_cpu(msg->line), dir = le32_to_cpu(msg->direction);
 	u32 value = le32_to_cpu(msg->value);
+	enum guse_gpio_holder holder;
 	struct gpio_desc *desc;
 	int ret;
 
@@ -292,12 +325,15 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 
 	mutex_lock(&chip->dev_lock);
 	if (test_bit(line, chip->claimed)) {
+		holder = GUSE_GPIO_FREE;
 		desc = chip->claim_desc[line];
-	} else if (guse_gpio_host_holds(chip, line)) {
+	} else {
+		holder = guse_gpio_holder(chip, line);
+		desc = guse_compat_line_desc(&chip->gc, line);
+	}
+	if (holder == GUSE_GPIO_HELD) {
 		ret = -EBUSY;
 		goto out;
-	} else {
-		desc = guse_compat_line_desc(&chip->gc, line);
 	}
 	if (!desc) {
 		ret = -EINVAL;
@@ -313,12 +349,25 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 		if (ret)
 			goto out;
 	}
-	guse_gpio_dev_begin(chip, line);
-	if (dir == GUSE_DIRECTION_INPUT)
-		ret = gpiod_direction_input(desc);
-	else
-		ret = gpiod_direction_output_raw(desc, value);
-	guse_gpio_dev_end(chip);
+	ret = guse_gpio_apply_direction(chip, desc, line, dir, value);
+	if (ret || holder != GUSE_GPIO_RELEASED)
+		goto out;
+	mutex_lock(&chip->lines_lock);
+	clear_bit(line, chip->released);
+	mutex_unlock(&chip->lines_lock);
+	/*
+	 * The gpiolib of 7.x drops the label before it writes its copy of the
+	 * flags back, so the last instructions of a release can still undo
+	 * the change unseen.  Once they have surely run, have gpiolib read the
+	 * direction again: it is answered here, from the chip's state, and
+	 * restores its flag without a second line-info event.
+	 */
+	usleep_range(1000, 2000);
+	if (guse_gpio_holder(chip, line) != GUSE_GPIO_HELD) {
+		guse_gpio_dev_begin(chip, line);
+		gpiod_get_direction(desc);
+		guse_gpio_dev_end(chip);
+	}
 out:
 	mutex_unlock(&chip->dev_lock);
 	return ret;

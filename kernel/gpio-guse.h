@@ -59,7 +59,7 @@ struct irq_domain;
  * @zombie: the server is gone, the chip waits for its lines' release
  * @remove_work: removes a zombie once its last line was released
  * @zombie_node: entry in the list of zombies
- * @lines_lock: protects @requested and @free_msg (and @requested against
+ * @lines_lock: protects @requested, @released and @free_msg (and @requested against
  *	the label drop of a removal)
  * @requested: lines gpiolib requested from us and did not free yet
  * @free_msg: per line, the FREE prepared when the server granted it
@@ -102,6 +102,8 @@ struct irq_domain;
  * @dev_line: the line of that change
  * @claimed: lines the device side holds, or is about to hold at creation
  *	(hogs: host requests of them fail until they are taken)
+ * @released: lines whose FREE went out and that no device-side direction
+ *	change has followed since; protected by @lines_lock
  * @claim_desc: per line, gpiolib's descriptor of the device side's claim
  */
 struct guse_gpio {
@@ -162,6 +164,7 @@ struct guse_gpio {
 	struct task_struct *dev_task;
 	unsigned int dev_line;
 	unsigned long *claimed;
+	unsigned long *released;
 	struct gpio_desc **claim_desc;
 };
 

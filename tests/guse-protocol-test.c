@@ -1505,7 +1505,7 @@ TEST_F_TIMEOUT(fresh, device_side_request_in_progress_ebusy, TIMEOUT_S)
  * the FREE's wake-up switches to the server inside gc->free.
  */
 #define PREEMPT_FILE "/sys/kernel/debug/sched/preempt"
-#define RACE_ROUNDS 10
+#define RACE_ROUNDS 20
 
 FIXTURE(release_race) {
 	int fd;
