@@ -247,10 +247,16 @@ static void guse_req_finish(struct guse_req *req, int error)
 	complete(&req->done);
 }
 
+/* Whether @conn takes no more messages; conn->lock held. */
+static bool guse_conn_closed(const struct guse_conn *conn)
+{
+	return conn->state == GUSE_CONN_DEAD || conn->aborting;
+}
+
 /* Requests fail at once on a dead, aborting or stalled connection. */
 static int guse_conn_refuse(struct guse_conn *conn)
 {
-	if (conn->state == GUSE_CONN_DEAD || conn->aborting)
+	if (guse_conn_closed(conn))
 		return -ENODEV;
 	if (conn->stalled && time_before(jiffies, conn->stalled_until))
 		return -ETIMEDOUT;
@@ -367,6 +373,19 @@ out_put:
 }
 EXPORT_SYMBOL_GPL(guse_conn_call_seen);
 
+/* A message the server must not answer (GUSE_MSG_F_NOREPLY). */
+static struct guse_req *guse_req_alloc_noreply(u16 opcode, const void *in,
+					       size_t in_len)
+{
+	struct guse_req *req = guse_req_alloc(opcode, in, in_len);
+
+	if (!IS_ERR(req)) {
+		req->noreply = true;
+		req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
+	}
+	return req;
+}
+
 struct guse_req *guse_conn_prepare(u16 opcode, const void *in, size_t in_len)
 {
 	struct guse_req *req = guse_req_alloc(opcode, in, in_len);
@@ -388,7 +407,7 @@ int guse_conn_send_prepared(struct guse_conn *conn, struct guse_req *req)
 	int ret;
 
 	spin_lock(&conn->lock);
-	ret = conn->state == GUSE_CONN_DEAD || conn->aborting ? -ENODEV : 0;
+	ret = guse_conn_closed(conn) ? -ENODEV : 0;
 	if (!ret)
 		guse_conn_queue(conn, req);
 	spin_unlock(&conn->lock);
@@ -439,14 +458,12 @@ int guse_conn_post(struct guse_conn *conn, u16 opcode, const void *in,
 {
 	struct guse_req *req;
 
-	req = guse_req_alloc(opcode, in, in_len);
+	req = guse_req_alloc_noreply(opcode, in, in_len);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->noreply = true;
-	req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
 
 	spin_lock(&conn->lock);
-	if (conn->state == GUSE_CONN_DEAD || conn->aborting) {
+	if (guse_conn_closed(conn)) {
 		spin_unlock(&conn->lock);
 		guse_req_put(req);
 		return -ENODEV;
@@ -465,29 +482,24 @@ int guse_conn_wakeup(struct guse_conn *conn)
 {
 	struct guse_req *req;
 	bool queued;
+	int ret;
 
 	spin_lock(&conn->lock);
 	queued = conn->wakeup_queued;
 	spin_unlock(&conn->lock);
 	if (queued)
 		return 0;
-	req = guse_req_alloc(GUSE_OP_WAKEUP, NULL, 0);
+	req = guse_req_alloc_noreply(GUSE_OP_WAKEUP, NULL, 0);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->noreply = true;
-	req->msg->flags = cpu_to_le16(GUSE_MSG_F_NOREPLY);
 
 	spin_lock(&conn->lock);
-	if (conn->state == GUSE_CONN_DEAD || conn->aborting) {
+	/* closed, or another thread's came first */
+	ret = guse_conn_closed(conn) ? -ENODEV : 0;
+	if (ret || conn->wakeup_queued) {
 		spin_unlock(&conn->lock);
 		guse_req_put(req);
-		return -ENODEV;
-	}
-	if (conn->wakeup_queued) {
-		/* another thread's came first */
-		spin_unlock(&conn->lock);
-		guse_req_put(req);
-		return 0;
+		return ret;
 	}
 	conn->wakeup_queued = true;
 	list_add(&req->node, &conn->queue);
