@@ -66,6 +66,7 @@ class Chip:
         fd: int = -1,
         serve_input_reads: bool = False,
         hold_outputs: bool = False,
+        output_cache: bool = False,
         outputs: Sequence[Tuple[int, int, int]] = ...,
         pulls: Sequence[Tuple[int, int]] = ...,
         hogs: Sequence[Tuple[int, str, int, int]] = ...,

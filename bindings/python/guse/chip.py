@@ -219,6 +219,7 @@ class Chip:
         invalid: Optional[Iterable[int]] = None,
         hold_outputs: bool = False,
         serve_input_reads: bool = False,
+        output_cache: bool = False,
         device: Optional[str] = None,
         serve: bool = True,
         loop: Optional[asyncio.AbstractEventLoop] = None,
@@ -244,6 +245,12 @@ class Chip:
             instead of reading their pull (gpio-sim).
         :param serve_input_reads: reads of inputs reach ``on_get_values``
             too (see guse_chip_config_set_serve_input_reads()).
+        :param output_cache: the kernel answers reads of requested outputs
+            from the value it last set, without asking the server (protocol
+            1.2, see guse_chip_config_set_output_cache()): a promise that
+            the level a consumer drives never changes behind its back, so
+            ``on_get_values`` then only sees reads of inputs (with
+            ``serve_input_reads``) and of outputs taken "as is".
         :param device: the guse device (default ``$GUSE_DEVICE`` or
             ``/dev/guse``).
         :param serve: serve from a background thread (default).
@@ -282,6 +289,7 @@ class Chip:
                 fd=-1 if _fd is None else _fd,
                 serve_input_reads=serve_input_reads,
                 hold_outputs=hold_outputs,
+                output_cache=output_cache,
                 outputs=[(int(k), Direction.OUTPUT, _level(v)) for k, v in (outputs or {}).items()],
                 pulls=[(int(k), _level(v)) for k, v in (pulls or {}).items()],
                 hogs=[_hog(k, spec) for k, spec in (hogs or {}).items()],

@@ -286,7 +286,8 @@ static struct guse_chip_config *make_config(PyObject *label,
 					    PyObject *names,
 					    unsigned int timeout_ms,
 					    PyObject *device, int serve_reads,
-					    int hold, PyObject *outputs,
+					    int hold, int cache,
+					    PyObject *outputs,
 					    PyObject *pulls, PyObject *hogs,
 					    PyObject *invalid)
 {
@@ -322,6 +323,7 @@ static struct guse_chip_config *make_config(PyObject *label,
 	}
 	guse_chip_config_set_serve_input_reads(cfg, serve_reads);
 	guse_chip_config_set_hold_outputs(cfg, hold);
+	guse_chip_config_set_output_cache(cfg, cache);
 	if (names != Py_None) {
 		fast = PySequence_Fast(names, "line_names must be a sequence");
 		if (!fast)
@@ -399,13 +401,13 @@ static int chip_init(struct gp_chip *self, PyObject *args, PyObject *kwds)
 	static char *kwlist[] = { "num_lines", "label", "line_names",
 				  "timeout_ms", "device", "fd",
 				  "serve_input_reads", "hold_outputs",
-				  "outputs", "pulls", "hogs", "invalid",
+				  "output_cache", "outputs", "pulls", "hogs", "invalid",
 				  "callbacks", "owner", "trace_size", NULL };
 	PyObject *label = Py_None, *names = Py_None, *device = Py_None;
 	PyObject *outputs = NULL, *pulls = NULL, *hogs = NULL, *invalid = NULL;
 	PyObject *callbacks = NULL, *owner = Py_None;
 	unsigned int num_lines, timeout_ms = 0, trace_size = 4096;
-	int fd = -1, serve_reads = 0, hold = 0, err;
+	int fd = -1, serve_reads = 0, hold = 0, cache = 0, err;
 	struct guse_chip_config *cfg;
 	struct guse_chip *c;
 
@@ -413,10 +415,11 @@ static int chip_init(struct gp_chip *self, PyObject *args, PyObject *kwds)
 		PyErr_SetString(PyExc_RuntimeError, "Chip.__init__ called twice");
 		return -1;
 	}
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "I|$OOIOippOOOOOOI:Chip",
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "I|$OOIOipppOOOOOOI:Chip",
 					 kwlist, &num_lines, &label, &names,
 					 &timeout_ms, &device, &fd,
-					 &serve_reads, &hold, &outputs, &pulls,
+					 &serve_reads, &hold, &cache,
+					 &outputs, &pulls,
 					 &hogs, &invalid, &callbacks, &owner,
 					 &trace_size))
 		return -1;
@@ -461,7 +464,8 @@ static int chip_init(struct gp_chip *self, PyObject *args, PyObject *kwds)
 	self->sync_ok = true;
 
 	cfg = make_config(label, num_lines, names, timeout_ms, device,
-			  serve_reads, hold, outputs, pulls, hogs, invalid);
+			  serve_reads, hold, cache, outputs, pulls, hogs,
+			  invalid);
 	if (!cfg)
 		return -1;	/* a failure leaves fd to the caller */
 	/* creation waits for the kernel's READY (up to 10 s) */

@@ -299,3 +299,27 @@ def test_the_trace_of_a_consumer_session(gchip):
             break
     assert kinds[0] == EventKind.REQUEST and EventKind.DIRECTION_OUTPUT in kinds
     assert kinds[-1] == EventKind.FREE
+
+
+class CountingReads(guse.Chip):
+    """Counts the reads that reach it; answers with the driven values."""
+
+    def __init__(self, **kw):
+        self.reads = 0
+        super().__init__(**kw)
+
+    def on_get_values(self, lines):
+        self.reads += 1
+        return {n: self.get_value(n) for n in lines}
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_output_cache_answers_reads_of_outputs_in_the_kernel(guse_chip, cache):
+    chip = guse_chip(cls=CountingReads, num_lines=4, output_cache=cache)
+    with gpiod.request_lines(chip.dev_path, {2: output(1)}) as req:
+        for _ in range(5):
+            assert req.get_value(2) == Value.ACTIVE
+        req.set_value(2, Value.INACTIVE)
+        assert req.get_value(2) == Value.INACTIVE
+    # without the cache every read is a round trip; with it none is
+    assert chip.reads == (0 if cache else 6)

@@ -31,8 +31,8 @@ from conftest import (
     set_config,
 )
 
-F_LINE_NAMES, F_REQUEST, F_SET_CONFIG, F_IRQ_CONFIG, F_GET_INPUTS, F_LINE_INIT = (
-    1 << i for i in range(6)
+F_LINE_NAMES, F_REQUEST, F_SET_CONFIG, F_IRQ_CONFIG, F_GET_INPUTS, F_LINE_INIT, F_OUTPUT_CACHE = (
+    1 << i for i in range(7)
 )
 INIT_OUTPUT, INIT_VALUE, INIT_INVALID, INIT_HOG = 1, 2, 4, 8
 
@@ -88,6 +88,13 @@ def test_line_state_at_creation(fake):
     st = chip.line_state(3)
     assert (st.claimed, st.consumer, st.direction, st.value) == (True, "fw-reset", Direction.OUTPUT, 1)
     assert not chip.line_state(4).requested
+
+
+def test_output_cache_asks_the_kernel_to_read_outputs_back(fake):
+    fake.chip(4, output_cache=True)
+    assert fake.create.flags & F_OUTPUT_CACHE
+    fake.chip(4)
+    assert not fake.create.flags & F_OUTPUT_CACHE
 
 
 @pytest.mark.parametrize(
