@@ -232,8 +232,10 @@ def build(samples, notes):
     for prefix, default in (("scale", 1024), ("scale4k", 4096)):
         if not any(k.startswith(prefix + ".") for k in samples):
             continue
-        S = "4. scale (%d chips x %d lines, one process)" % (
-            int(float(notes.get(f"{prefix}.chips", default))), int(float(notes.get(f"{prefix}.lines", 64))))
+        reps = len(samples.get(f"{prefix}.total_s", ())) or "?"
+        S = "4. scale (%d chips x %d lines, one process; over %s repetitions, not rounds)" % (
+            int(float(notes.get(f"{prefix}.chips", default))), int(float(notes.get(f"{prefix}.lines", 64))),
+            reps)
         for k, name, unit in (("create_s", "create all", "s"),
                               ("destroy_s", "destroy all, %d threads (until the chips are gone)" % int(float(notes.get(f"{prefix}.free_threads", 1))), "s"),
                               ("total_s", "create + destroy", "s"),
@@ -318,17 +320,20 @@ def render(samples, notes):
       f"{'n/a' if sp is None else f'{100 * sp:.1f} %'} over {nz['rounds']} rounds, "
       f"bound {100 * nz['bound']:.0f} %: {verdict[nz['state']]}")
     section = None
+    w = max([52] + [len(r["name"]) for r in rows])
     for r in rows:
         if r["section"] != section:
             section = r["section"]
             p("")
             p(section)
-            p(f"  {'':<52} {'min':>9} {'median':>10} {'max':>9} {'unit':<6} {'ratio':>7}  vs")
+            p(f"  {'':<{w}} {'min':>9} {'median':>10} {'max':>9} {'unit':<6} {'ratio':>7}  vs")
         ratio_s = f"{r['ratio']:.2f}x" if r["ratio"] is not None else ""
         lo = fmt(r["min"], r["unit"]) if r["min"] is not None else ""
         hi = fmt(r["max"], r["unit"]) if r["max"] is not None else ""
-        p(f"  {r['name']:<52} {lo:>9} {fmt(r['value'], r['unit']):>10} {hi:>9} {r['unit']:<6} "
-          f"{ratio_s:>7}  {r['reference'] or ''}")
+        # no reference named where there is no ratio to it
+        ref = r["reference"] if r["ratio"] is not None else ""
+        p(f"  {r['name']:<{w}} {lo:>9} {fmt(r['value'], r['unit']):>10} {hi:>9} {r['unit']:<6} "
+          f"{ratio_s:>7}  {ref or ''}")
     p("")
     p("targets (timing targets are judged only in a quiet run)")
     for t in targets:
