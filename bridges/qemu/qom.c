@@ -212,7 +212,8 @@ int qom_set_bool(struct bridge *b, const char *path, const char *prop, bool v,
 		return -1;
 	*s = (struct qom_set){ b, done, arg };
 	if (qmp_send(b->qmp, "qom-set",
-		     json_pack("{s:s, s:s, s:b}", "path", path, "property", prop, v),
+		     json_pack("{s:s, s:s, s:b}", "path", path, "property", prop,
+			       "value", v),
 		     qom_set_reply, s) < 0) {
 		free(s);
 		return -1;

@@ -37,9 +37,12 @@ fi
 
 ktap_plan 19
 t_start=$SECONDS
+# why a QEMU did not come up
+qemu_dead() { kill -0 "$qemu_pid" 2>/dev/null || ktap_diag "QEMU $1 exited: $(tr '\n' '|' <"$work/$1.qemu")"; }
 
 # --- QEMU 7.2: refused before anything is sent to qtest -------------------------
 start_qemu old
+qemu_dead old
 "$qemu_bridge" -m "$work/old.qmp" -t "$work/old.qt" >/dev/null 2>"$work/old.err"
 st=$?
 ktap_ok "QEMU 7.2: guse-qemu refuses the ASPEED controller, exit 1, saying it needs 10.0" \
@@ -56,6 +59,7 @@ wait "$qemu_pid" 2>/dev/null
 qemu_use_10
 t0=$SECONDS
 start_qemu q
+qemu_dead q
 "$qemu_bridge" -m "$work/q.qmp" -t "$work/q.qt" -p /machine/soc/nosuch >/dev/null 2>"$work/bad.err"
 st=$?
 ktap_ok "a missing QOM path: exit 1 naming it" \

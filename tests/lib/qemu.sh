@@ -31,7 +31,7 @@ qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw.elf
 # the board: -M virt, or qemu_use_ast2600 (its firmware is a build of its own)
 qemu_board=(-M virt -cpu cortex-a15 -m 32)
 qemu_use_ast2600() {
-	qemu_board=(-M ast2600-evb -nic none)
+	qemu_board=(-M ast2600-evb -m 256 -nic none)
 	qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw-ast2600.elf
 }
 qemu_bridge=$top/bridges/qemu/guse-qemu
