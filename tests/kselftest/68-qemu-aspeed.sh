@@ -11,7 +11,7 @@
 # is refused clearly; QEMU keeps running after each.  Like 67-qemu10 it
 # checks QEMU's side, not the kernel's: stock 6.12 only, a counted skip
 # elsewhere (GUSE_QEMU10_ANY_KERNEL=1 runs it anyway).
-# guse-test-timeout: 420
+# guse-test-timeout: 240
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
