@@ -7,18 +7,23 @@
  * B0 8, E0 32, Y0 192); each is a bool QOM property "gpioA0".."gpioZ7"
  * that reads the pin and, while the guest has it as an input, sets the
  * level the guest reads (writes to an output pin are ignored by QEMU).
- * The outputs are the named GPIO list "sysbus-irq": entry 0 is the
- * controller's interrupt, entry pin + 1 the pin's level while it is an
- * output.  QEMU's model has no pulls: a pin nobody drives reads 0 (the
- * reset value), so a host release sets the pin back to 0.  Registers, per
- * set of 32 pins: data (the pins' levels) and direction (1: output).
+ * QEMU's model has no pulls: a pin nobody drives reads 0 (the reset
+ * value), so a host release sets the pin back to 0.  The outputs are the
+ * named GPIO list "sysbus-irq": entry 0 is the controller's interrupt,
+ * entry pin + 1 the pin's level while it is an output; the intercept
+ * passes every level on to the line's old connection, so the guest's GIC
+ * still gets the interrupt.  Registers, per set of 32 pins: data (the
+ * pins' levels) and direction (1: output).  The base must be the one in
+ * QEMU's memory map: a qtest readl of the AST2600's GIC crashes QEMU 10.0
+ * (no current CPU), so guse-qemu reads nothing else.
  *
- * QEMU's qtest learned to intercept named GPIO lists after 7.2: on 7.2
- * irq_intercept_out answers OK and no output ever arrives (measured), so
- * guse-qemu refuses this controller on QEMU older than 10.0, the oldest
- * measured to work (8.2 and 9.x are not measured).  The AST2600's 1.8 V
- * controller (aspeed.gpio-ast2600-1_8v) and the AST2400/2500/2700/1030
- * ones lay their pins and registers out otherwise and are not driven.
+ * QEMU 7.2's qtest intercepts no named GPIO list: irq_intercept_out
+ * answers OK and no output ever arrives (measured).  guse-qemu refuses
+ * this controller on QEMU older than 10.0, the oldest measured to work
+ * (8.x and 9.x are not measured; the named intercept is in qtest since
+ * 8.2).  The AST2600's 1.8 V controller (aspeed.gpio-ast2600-1_8v) and
+ * the AST2400/2500/2700/1030 ones lay their pins and registers out
+ * otherwise and are not driven.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -86,6 +91,7 @@ static int aspeed_probe(struct bridge *b)
 {
 	struct aspeed *a = calloc(1, sizeof(*a));
 	int version = qmp_get_version(b->qmp), irqs;
+	uint64_t base;
 	char err[256];
 	json_t *list;
 	unsigned int i, pins;
@@ -94,11 +100,12 @@ static int aspeed_probe(struct bridge *b)
 		return bridge_error(b, "out of memory");
 	b->priv = a;
 	if (version < ASPEED_QEMU_MIN)
-		return bridge_error(b, "%s: QEMU %d.%d.%d cannot report the outputs of an ASPEED"
-				    " GPIO controller to guse-qemu (its qtest intercepts no named"
-				    " GPIO list: 7.2 answers and delivers nothing); it needs QEMU"
-				    " %d.%d or later", b->path, version / 10000, version / 100 % 100,
-				    version % 100, ASPEED_QEMU_MIN / 10000, ASPEED_QEMU_MIN / 100 % 100);
+		return bridge_error(b, "%s: QEMU %d.%d.%d is too old for the ASPEED GPIO"
+				    " controller: guse-qemu needs QEMU %d.%d or later (7.2's qtest"
+				    " intercepts no named GPIO list: it answers, and no output ever"
+				    " arrives; 8.x and 9.x are not measured)", b->path,
+				    version / 10000, version / 100 % 100, version % 100,
+				    ASPEED_QEMU_MIN / 10000, ASPEED_QEMU_MIN / 100 % 100);
 	list = qmp_call(b->qmp, BRIDGE_CALL_MS, err, sizeof(err), "qom-list",
 			json_pack("{s:s}", "path", b->path));
 	if (!list)
@@ -122,8 +129,14 @@ static int aspeed_probe(struct bridge *b)
 				    " controller %d and %d", b->path, pins, irqs,
 				    ASPEED_LINES, ASPEED_LINES + 1);
 	b->num_lines = ASPEED_LINES;
-	if (!b->base_given && mtree_find_base(b, b->path, &b->base) < 0)
+	/* a qtest read elsewhere may crash QEMU (the AST2600's GIC does) */
+	if (mtree_find_base(b, b->path, &base) < 0)
 		return -1;
+	if (b->base_given && b->base != base)
+		return bridge_error(b, "--base 0x%" PRIx64 ": %s is at 0x%" PRIx64 " (guse-qemu"
+				    " reads no other address: a qtest read of another device"
+				    " can crash QEMU)", b->base, b->path, base);
+	b->base = base;
 	for (i = 0; i < ASPEED_LINES; i++)
 		snprintf(b->names[i], GUSE_NAME_SIZE, "GPIO%c%u", 'A' + i / 8, i % 8);
 	if (!b->label[0])

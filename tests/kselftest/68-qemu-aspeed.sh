@@ -6,8 +6,8 @@
 # GO M4, DIRCMD Q5, RECONF Y6, READY Z7).  Guest outputs arrive as host
 # edges in order and in number, a host gpioset reaches the guest and comes
 # back mirrored, the guest's direction register shows in gpioinfo, QEMU's
-# death removes the chip (a consumer gets ENODEV); a bad path is a clear
-# error, and QEMU 7.2 (whose qtest intercepts nothing of this controller)
+# death removes the chip (a consumer gets ENODEV); a bad path or --base is
+# a clear error, and QEMU 7.2 (whose qtest intercepts nothing of this controller)
 # is refused clearly; QEMU keeps running after each.  Like 67-qemu10 it
 # checks QEMU's side, not the kernel's: stock 6.12 only, a counted skip
 # elsewhere (GUSE_QEMU10_ANY_KERNEL=1 runs it anyway).
@@ -35,7 +35,7 @@ if [ -n "$why" ]; then
 	ktap_finish
 fi
 
-ktap_plan 19
+ktap_plan 20
 t_start=$SECONDS
 # why a QEMU did not come up
 qemu_dead() { kill -0 "$qemu_pid" 2>/dev/null || ktap_diag "QEMU $1 exited: $(tr '\n' '|' <"$work/$1.qemu")"; }
@@ -69,9 +69,15 @@ st=$?
 ktap_ok "the 1.8 V controller: exit 1 saying what it is" \
 	bash -c '[ "$1" = 1 ] && grep -q "gpio_1_8v is a aspeed.gpio-ast2600-1_8v, not a GPIO controller" "$2"' \
 	_ "$st" "$work/bad.err2"
-ktap_diag "errors: $(cat "$work/bad.err" "$work/bad.err2" | tr '\n' '|')"
+# the GIC's registers: a qtest read there would crash QEMU
+"$qemu_bridge" -m "$work/q.qmp" -t "$work/q.qt" -p /machine/soc/gpio -b 0x40461000 >/dev/null 2>"$work/bad.err3"
+st=$?
+ktap_ok "a --base that is not the controller's: exit 1 saying where it is" \
+	bash -c '[ "$1" = 1 ] && grep -q "\-\-base 0x40461000: /machine/soc/gpio is at 0x1e780000" "$2"' \
+	_ "$st" "$work/bad.err3"
+ktap_diag "errors: $(cat "$work/bad.err" "$work/bad.err2" "$work/bad.err3" | tr '\n' '|')"
 status=$(qmp q query-status)
-ktap_ok "QEMU 10.0 still answers QMP after both" \
+ktap_ok "QEMU 10.0 still answers QMP after all three" \
 	bash -c 'kill -0 "$1" && grep -q "\"status\": \"prelaunch\"" <<<"$2"' _ "$qemu_pid" "$status"
 
 t1=$SECONDS

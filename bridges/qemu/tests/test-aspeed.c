@@ -2,9 +2,10 @@
 /*
  * The ASPEED controller (aspeed.c) against a fake QEMU serving QMP and
  * qtest on two socketpairs: the version refusal before any qtest command,
- * the probe (208 pins, names, base, a missing pin), the intercept and
- * first register read, IRQ numbers (0 and out of range ignored), a poll,
- * and drives as QMP qom-set of the pin's property (with its value).
+ * the probe (208 pins, names, base, a missing pin, a wrong --base), the
+ * intercept and first register read, IRQ numbers (0 and out of range
+ * ignored), a poll, and drives as QMP qom-set of the pin's property (with
+ * its value).
  */
 #include <errno.h>
 #include <poll.h>
@@ -239,6 +240,19 @@ static void test_missing_pin(void)
 	stop(b);
 }
 
+/* A --base other than the memory map's: refused before any qtest read. */
+static void test_wrong_base(void)
+{
+	struct bridge *b = start(10, 0, -1);
+
+	b->base = 0x40461000;
+	b->base_given = true;
+	CHECK(aspeed_controller.probe(b) == -1);
+	CHECK(strstr(b->err, "--base 0x40461000: /machine/soc/gpio is at 0x1e780000") != NULL);
+	CHECK(fake.qtest_log[0] == '\0');
+	stop(b);
+}
+
 static void test_bridge(void)
 {
 	struct bridge *b = start(10, 0, -1);
@@ -305,6 +319,7 @@ int main(void)
 {
 	test_old_qemu();
 	test_missing_pin();
+	test_wrong_base();
 	test_bridge();
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);
