@@ -73,7 +73,7 @@ ktap_ok "the 1.8 V controller: exit 1 saying what it is" \
 "$qemu_bridge" -m "$work/q.qmp" -t "$work/q.qt" -p /machine/soc/gpio -b 0x40461000 >/dev/null 2>"$work/bad.err3"
 st=$?
 ktap_ok "a --base that is not the controller's: exit 1 saying where it is" \
-	bash -c '[ "$1" = 1 ] && grep -q "\-\-base 0x40461000: /machine/soc/gpio is at 0x1e780000" "$2"' \
+	bash -c '[ "$1" = 1 ] && grep -q -e "--base 0x40461000: /machine/soc/gpio is at 0x1e780000" "$2"' \
 	_ "$st" "$work/bad.err3"
 ktap_diag "errors: $(cat "$work/bad.err" "$work/bad.err2" "$work/bad.err3" | tr '\n' '|')"
 status=$(qmp q query-status)
