@@ -164,11 +164,11 @@ static int aspeed_attach(struct bridge *b)
 {
 	struct aspeed *a = b->priv;
 
-	if (qtest_intercept_out(b, "sysbus-irq") < 0)
+	if (bridge_intercept_out(b, "sysbus-irq") < 0)
 		return -1;
 	for (unsigned int s = 0; s < ASPEED_SETS; s++)
-		if (qtest_readl(b, b->base + set_dir[s], &a->dir[s]) < 0 ||
-		    qtest_readl(b, b->base + set_data[s], &a->data[s]) < 0)
+		if (bridge_readl(b, b->base + set_dir[s], &a->dir[s]) < 0 ||
+		    bridge_readl(b, b->base + set_data[s], &a->data[s]) < 0)
 			return -1;
 	/* a pin may already be high: the bridge starts from the registers */
 	for (unsigned int i = 0; i < ASPEED_LINES; i++) {

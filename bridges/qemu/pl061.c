@@ -95,11 +95,11 @@ static int pl061_attach(struct bridge *b)
 {
 	struct pl061 *p = b->priv;
 
-	if (qtest_intercept_out(b, NULL) < 0)
+	if (bridge_intercept_out(b, NULL) < 0)
 		return -1;
-	if (qtest_readl(b, b->base + PL061_DIR, &p->dir) < 0 ||
-	    qtest_readl(b, b->base + PL061_AFSEL, &p->afsel) < 0 ||
-	    qtest_readl(b, b->base + PL061_DATA, &p->data) < 0)
+	if (bridge_readl(b, b->base + PL061_DIR, &p->dir) < 0 ||
+	    bridge_readl(b, b->base + PL061_AFSEL, &p->afsel) < 0 ||
+	    bridge_readl(b, b->base + PL061_DATA, &p->data) < 0)
 		return -1;
 	/* a pin may already be high: the bridge starts from the registers */
 	for (unsigned int i = 0; i < PL061_LINES; i++)

@@ -271,7 +271,7 @@ int mtree_find_base(struct bridge *b, const char *path, uint64_t *base)
 	return 0;
 }
 
-int qtest_readl(struct bridge *b, uint64_t addr, uint32_t *v)
+int bridge_readl(struct bridge *b, uint64_t addr, uint32_t *v)
 {
 	char buf[64];
 	uint64_t val;
@@ -285,7 +285,7 @@ int qtest_readl(struct bridge *b, uint64_t addr, uint32_t *v)
 	return 0;
 }
 
-int qtest_intercept_out(struct bridge *b, const char *list)
+int bridge_intercept_out(struct bridge *b, const char *list)
 {
 	char buf[256];
 	int r = qtest_call(b->qt, BRIDGE_CALL_MS, buf, sizeof(buf), "irq_intercept_out %s%s%s",
