@@ -120,8 +120,10 @@ void bridge_destroy(struct bridge *b);
 /* The controllers, NULL-terminated. */
 extern const struct controller_ops *const controllers[];
 extern const struct controller_ops pl061_controller;
+extern const struct controller_ops aspeed_controller;
 
-/* QOM and memory-map helpers (qom.c), synchronous, for probe(). */
+/* QOM, memory-map and qtest helpers (qom.c), synchronous, for probe() and
+ * attach(). */
 /* The "type" of the object at @path, 0; -1 with b->err when there is none. */
 int qom_get_type(struct bridge *b, const char *path, char *type, size_t size);
 /* Whether @type is @base or one of its subtypes: 1, 0, -1 (b->err). */
@@ -141,5 +143,10 @@ int qom_set_bool(struct bridge *b, const char *path, const char *prop, bool v,
 		 bridge_done_fn done, void *arg);
 /* The start of the first region @path owns in the system memory map. */
 int mtree_find_base(struct bridge *b, const char *path, uint64_t *base);
+/* A synchronous readl; 0, or -1 with b->err. */
+int bridge_readl(struct bridge *b, uint64_t addr, uint32_t *v);
+/* Intercept the outputs of b->path (the GPIO list @list, NULL: the unnamed
+ * ones); 0, or -1 with b->err. */
+int bridge_intercept_out(struct bridge *b, const char *list);
 
 #endif

@@ -20,6 +20,7 @@
 
 const struct controller_ops *const controllers[] = {
 	&pl061_controller,
+	&aspeed_controller,
 	NULL,
 };
 
@@ -37,7 +38,7 @@ static void usage(FILE *f)
 "  -t, --qtest PATH        QEMU's qtest socket (-qtest unix:PATH,server=on,wait=off);\n"
 "                          without it one is added to the running QEMU over QMP\n"
 "  -p, --path QOM-PATH     the controller (default: found by type under /machine)\n"
-"  -c, --controller NAME   the controller model: pl061 (default: any known)\n"
+"  -c, --controller NAME   the controller model: pl061, aspeed (default: any known)\n"
 "  -b, --base ADDR         register base (default: from QEMU's memory map)\n"
 "  -l, --label LABEL       chip label (default: qemu-CONTROLLER@BASE)\n"
 "  -N, --line-names A,B,.. host line names in line order\n"
@@ -120,7 +121,7 @@ static int find_controller(struct bridge *b)
 
 		qom_get_type(b, "/machine", machine, sizeof(machine));
 		return bridge_error(b, "no %s controller under /machine (machine %s)",
-				    opt.controller ? opt.controller : "known GPIO (pl061)",
+				    opt.controller ? opt.controller : "known GPIO (pl061, aspeed)",
 				    machine);
 	}
 	if (count > 1) {
@@ -388,7 +389,7 @@ int main(int argc, char **argv)
 		while (*k && strcmp((*k)->name, opt.controller))
 			k++;
 		if (!*k) {
-			fprintf(stderr, "guse-qemu: unknown controller %s (known: pl061)\n",
+			fprintf(stderr, "guse-qemu: unknown controller %s (known: pl061, aspeed)\n",
 				opt.controller);
 			return 2;
 		}

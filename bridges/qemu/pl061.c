@@ -91,39 +91,15 @@ static void pl061_report(struct bridge *b)
 	}
 }
 
-static int pl061_read(struct bridge *b, unsigned int off, uint32_t *v)
-{
-	char buf[64];
-	uint64_t val;
-	int r = qtest_call(b->qt, BRIDGE_CALL_MS, buf, sizeof(buf), "readl 0x%" PRIx64,
-			   b->base + off);
-
-	if (r < 0)
-		return bridge_error(b, "readl 0x%" PRIx64 ": %s", b->base + off, strerror(errno));
-	if (r == 0 || qtest_parse_value(buf, &val) < 0)
-		return bridge_error(b, "readl 0x%" PRIx64 ": QEMU answered %s",
-				    b->base + off, buf);
-	*v = val;
-	return 0;
-}
-
 static int pl061_attach(struct bridge *b)
 {
 	struct pl061 *p = b->priv;
-	char buf[256];
-	int r;
 
-	r = qtest_call(b->qt, BRIDGE_CALL_MS, buf, sizeof(buf), "irq_intercept_out %s", b->path);
-	if (r < 0)
-		return bridge_error(b, "irq_intercept_out: %s", strerror(errno));
-	if (r == 0)
-		return bridge_error(b, "QEMU refused to intercept the outputs of %s: %s%s",
-				    b->path, buf, strstr(buf, "already") ?
-				    " (one device per QEMU process, and it cannot be undone:"
-				    " restart QEMU)" : "");
-	if (pl061_read(b, PL061_DIR, &p->dir) < 0 ||
-	    pl061_read(b, PL061_AFSEL, &p->afsel) < 0 ||
-	    pl061_read(b, PL061_DATA, &p->data) < 0)
+	if (bridge_intercept_out(b, NULL) < 0)
+		return -1;
+	if (bridge_readl(b, b->base + PL061_DIR, &p->dir) < 0 ||
+	    bridge_readl(b, b->base + PL061_AFSEL, &p->afsel) < 0 ||
+	    bridge_readl(b, b->base + PL061_DATA, &p->data) < 0)
 		return -1;
 	/* a pin may already be high: the bridge starts from the registers */
 	for (unsigned int i = 0; i < PL061_LINES; i++)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* QOM queries over QMP for the controllers' probe(): see bridge.h. */
+/* QOM queries over QMP and qtest set-up calls for the controllers: see bridge.h. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -212,7 +212,8 @@ int qom_set_bool(struct bridge *b, const char *path, const char *prop, bool v,
 		return -1;
 	*s = (struct qom_set){ b, done, arg };
 	if (qmp_send(b->qmp, "qom-set",
-		     json_pack("{s:s, s:s, s:b}", "path", path, "property", prop, v),
+		     json_pack("{s:s, s:s, s:b}", "path", path, "property", prop,
+			       "value", v),
 		     qom_set_reply, s) < 0) {
 		free(s);
 		return -1;
@@ -267,5 +268,35 @@ int mtree_find_base(struct bridge *b, const char *path, uint64_t *base)
 	if (found < 0)
 		return bridge_error(b, "%s owns no region of the system memory map"
 				    " (give its address with --base)", path);
+	return 0;
+}
+
+int bridge_readl(struct bridge *b, uint64_t addr, uint32_t *v)
+{
+	char buf[64];
+	uint64_t val;
+	int r = qtest_call(b->qt, BRIDGE_CALL_MS, buf, sizeof(buf), "readl 0x%" PRIx64, addr);
+
+	if (r < 0)
+		return bridge_error(b, "readl 0x%" PRIx64 ": %s", addr, strerror(errno));
+	if (r == 0 || qtest_parse_value(buf, &val) < 0)
+		return bridge_error(b, "readl 0x%" PRIx64 ": QEMU answered %s", addr, buf);
+	*v = val;
+	return 0;
+}
+
+int bridge_intercept_out(struct bridge *b, const char *list)
+{
+	char buf[256];
+	int r = qtest_call(b->qt, BRIDGE_CALL_MS, buf, sizeof(buf), "irq_intercept_out %s%s%s",
+			   b->path, list ? " " : "", list ? list : "");
+
+	if (r < 0)
+		return bridge_error(b, "irq_intercept_out: %s", strerror(errno));
+	if (r == 0)
+		return bridge_error(b, "QEMU refused to intercept the outputs of %s: %s%s",
+				    b->path, buf, strstr(buf, "already") ?
+				    " (one device per QEMU process, and it cannot be undone:"
+				    " restart QEMU)" : "");
 	return 0;
 }

@@ -200,32 +200,7 @@ ktap_ok "DIRCMD released: the guest makes RECONF an input again" wait_for 30 is_
 
 # --- QEMU goes away -------------------------------------------------------------------
 # a consumer holding GPIO2, whose calls must fail with ENODEV afterwards
-python3 - "/dev/$chip" >"$work/holder" 2>&1 <<'PY' &
-import ctypes, fcntl, os, sys, time, errno
-class Attr(ctypes.Structure):
-    _fields_ = [("id", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("val", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
-class Config(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint64), ("num_attrs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("attrs", Attr * 10)]
-class Req(ctypes.Structure):
-    _fields_ = [("offsets", ctypes.c_uint32 * 64), ("consumer", ctypes.c_char * 32), ("config", Config),
-                ("num_lines", ctypes.c_uint32), ("ebs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("fd", ctypes.c_int32)]
-class Values(ctypes.Structure):
-    _fields_ = [("bits", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
-def iowr(nr, size): return (3 << 30) | (size << 16) | (0xB4 << 8) | nr
-chip = os.open(sys.argv[1], os.O_RDWR)
-r = Req(); r.offsets[0] = 2; r.consumer = b"holder"; r.num_lines = 1
-r.config.flags = 1 << 2  # input
-fcntl.ioctl(chip, iowr(0x07, ctypes.sizeof(Req)), r)
-print("held", flush=True)
-while True:
-    v = Values(); v.mask = 1
-    try:
-        fcntl.ioctl(r.fd, iowr(0x0E, ctypes.sizeof(Values)), v)
-    except OSError as e:
-        print("error", errno.errorcode.get(e.errno, e.errno), flush=True)
-        break
-    time.sleep(0.05)
-PY
+hold_line "$chip" 2 >"$work/holder" 2>&1 &
 pids+=($!)
 wait_for 10 grep -q held "$work/holder"
 kill -9 "$qemu_pid"

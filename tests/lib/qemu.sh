@@ -6,6 +6,7 @@
 #
 #   qemu_missing             why the QEMU tests cannot run ("" if they can)
 #   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
+#   qemu_use_ast2600         start -M ast2600-evb with its firmware from now on
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -14,6 +15,9 @@
 #   start_bridge NAME ARGS.. guse-qemu on QEMU NAME (output $work/NAME.bridge,
 #                            errors $work/NAME.bridge.err); returns once it is
 #                            ready; sets bridge_pid and chip
+#   hold_line CHIP OFFSET    a consumer holding the line (as an input), reading
+#                            it every 50 ms: prints "held", then "error ERRNO"
+#                            once a read fails (run it in the background)
 
 qemu_arm=${GUSE_QEMU_ARM:-qemu-system-arm}
 # the QEMU to run: the system's (7.2), or qemu_use_10 for 10.0 beside it
@@ -24,6 +28,12 @@ qemu_use_10() {
 		"$qemu10/usr/bin/qemu-system-arm" -L "$qemu10/usr/share/qemu")
 }
 qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw.elf
+# the board: -M virt, or qemu_use_ast2600 (its firmware is a build of its own)
+qemu_board=(-M virt -cpu cortex-a15 -m 32)
+qemu_use_ast2600() {
+	qemu_board=(-M ast2600-evb -m 256 -nic none)
+	qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw-ast2600.elf
+}
 qemu_bridge=$top/bridges/qemu/guse-qemu
 
 qemu_missing() {
@@ -36,7 +46,7 @@ start_qemu() {
 	local name=$1
 	shift
 	rm -f "$work/$name".qt "$work/$name".qmp "$work/$name".qmp2
-	"${qemu_cmd[@]}" -M virt -cpu cortex-a15 -m 32 -accel tcg -S \
+	"${qemu_cmd[@]}" "${qemu_board[@]}" -accel tcg -S \
 		-nodefaults -no-user-config -display none \
 		-kernel "$qemu_fw" -serial "file:$work/$name.serial" \
 		-qtest "unix:$work/$name.qt,server=on,wait=off" -qtest-log /dev/null \
@@ -82,3 +92,31 @@ start_bridge() {
 	chip=$(awk '/^ready/ {print $2; exit}' "$work/$name.bridge")
 }
 
+hold_line() {
+	python3 - "/dev/$1" "$2" <<'PY'
+import ctypes, fcntl, os, sys, time, errno
+class Attr(ctypes.Structure):
+    _fields_ = [("id", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("val", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
+class Config(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("num_attrs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("attrs", Attr * 10)]
+class Req(ctypes.Structure):
+    _fields_ = [("offsets", ctypes.c_uint32 * 64), ("consumer", ctypes.c_char * 32), ("config", Config),
+                ("num_lines", ctypes.c_uint32), ("ebs", ctypes.c_uint32), ("pad", ctypes.c_uint32 * 5), ("fd", ctypes.c_int32)]
+class Values(ctypes.Structure):
+    _fields_ = [("bits", ctypes.c_uint64), ("mask", ctypes.c_uint64)]
+def iowr(nr, size): return (3 << 30) | (size << 16) | (0xB4 << 8) | nr
+chip = os.open(sys.argv[1], os.O_RDWR)
+r = Req(); r.offsets[0] = int(sys.argv[2]); r.consumer = b"holder"; r.num_lines = 1
+r.config.flags = 1 << 2  # input
+fcntl.ioctl(chip, iowr(0x07, ctypes.sizeof(Req)), r)
+print("held", flush=True)
+while True:
+    v = Values(); v.mask = 1
+    try:
+        fcntl.ioctl(r.fd, iowr(0x0E, ctypes.sizeof(Values)), v)
+    except OSError as e:
+        print("error", errno.errorcode.get(e.errno, e.errno), flush=True)
+        break
+    time.sleep(0.05)
+PY
+}

@@ -1,51 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Bare-metal test firmware for guse-qemu on QEMU's -M virt (Cortex-A15,
- * no libc).  It drives the board's PL061 at 0x09030000:
+ * Bare-metal test firmware for guse-qemu (ARMv7-A, no libc), one program
+ * for every board; board-*.c maps its pins to the board's GPIO controller
+ * (see there which pin is which):
  *
- *   GPIO0 BLINK   output: 3 pulses at boot, then 5 pulses (30 ms high,
- *                 30 ms low) on every rising edge of GO
- *   GPIO1 MIRROR  output: follows IN
- *   GPIO2 IN      input, mirrored on MIRROR
- *   GPIO3         input, left alone (virt wires the power key to it)
- *   GPIO4 GO      input: a rising edge starts a burst on BLINK
- *   GPIO5 DIRCMD  input: high makes RECONF an output driving 1, low an input
- *   GPIO6 RECONF  the pin whose direction the guest reprograms
- *   GPIO7 READY   output: high once the firmware runs its loop
+ *   BLINK   output: 3 pulses at boot, then 5 pulses (30 ms high, 30 ms
+ *           low) on every rising edge of GO
+ *   MIRROR  output: follows IN
+ *   IN      input, mirrored on MIRROR
+ *   GO      input: a rising edge starts a burst on BLINK
+ *   DIRCMD  input: high makes RECONF an output driving 1, low an input
+ *   RECONF  the pin whose direction the guest reprograms
+ *   READY   output: high once the firmware runs its loop
  *
- * Between events it sleeps in WFI, woken by the PL061's interrupt (any
- * edge of an input) or by the generic timer every 10 ms; interrupts stay
- * masked in the CPU, so nothing is ever taken, only woken for.  Progress
- * is printed on the PL011 (QEMU's -serial).
+ * Between events it sleeps in WFI, woken by the GPIO controller's
+ * interrupt (any edge of an input) or by the generic timer every 10 ms;
+ * interrupts stay masked in the CPU, so nothing is ever taken, only woken
+ * for.  Progress is printed on the board's UART (QEMU's -serial).
  */
-#include <stdint.h>
+#include "board.h"
 
-#define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
-
-#define UART0 0x09000000u
-#define PL061 0x09030000u
-#define GPIODATA(mask) REG(PL061 + ((mask) << 2))
-#define GPIODIR REG(PL061 + 0x400)
-#define GPIOIS REG(PL061 + 0x404)
-#define GPIOIBE REG(PL061 + 0x408)
-#define GPIOIE REG(PL061 + 0x410)
-#define GPIOMIS REG(PL061 + 0x418)
-#define GPIOIC REG(PL061 + 0x41c)
-
-#define GICD 0x08000000u
-#define GICC 0x08010000u
-#define GIC_TIMER_PPI 30	/* the non-secure physical timer */
-#define GIC_GPIO_SPI (32 + 7)	/* virt's PL061 interrupt */
-
-enum { BLINK, MIRROR, IN, PWRKEY, GO, DIRCMD, RECONF, READY };
-#define BIT(n) (1u << (n))
-#define INPUTS (BIT(IN) | BIT(GO) | BIT(DIRCMD))
-
+#define GIC_TIMER_PPIS (3u << 29)	/* the secure and non-secure physical timers */
 
 static void puts_uart(const char *s)
 {
 	for (; *s; s++)
-		REG(UART0) = (unsigned char)*s;
+		REG(board.uart) = (unsigned char)*s;
 }
 
 static uint32_t cntfrq(void)
@@ -79,73 +59,77 @@ static void timer_stop(void)
 
 static void gic_init(void)
 {
-	REG(GICD + 0x100) = BIT(GIC_TIMER_PPI);			/* ISENABLER0 */
-	REG(GICD + 0x104) = BIT(GIC_GPIO_SPI - 32);		/* ISENABLER1 */
-	((volatile uint8_t *)(uintptr_t)(GICD + 0x800))[GIC_GPIO_SPI] = 1; /* CPU 0 */
-	REG(GICD) = 1;						/* distributor on */
-	REG(GICC + 0x4) = 0xff;					/* priority mask */
-	REG(GICC) = 1;						/* CPU interface on */
+	unsigned int irq = board.gpio_irq;
+
+	REG(board.gicd + 0x100) = GIC_TIMER_PPIS;			/* ISENABLER0 */
+	REG(board.gicd + 0x100 + irq / 32 * 4) = 1u << (irq % 32);	/* ISENABLERn */
+	((volatile uint8_t *)(board.gicd + 0x800))[irq] = 1;		/* CPU 0 */
+	REG(board.gicd) = 1;						/* distributor on */
+	REG(board.gicc + 0x4) = 0xff;					/* priority mask */
+	REG(board.gicc) = 1;						/* CPU interface on */
 }
 
 /* Sleep until @ms passed, or (if @wake_on_gpio) an input changed. */
 static void sleep_ms(uint32_t ms, int wake_on_gpio)
 {
 	timer_arm(cntfrq() / 1000 * ms);
-	while (!timer_fired() && !(wake_on_gpio && GPIOMIS))
+	while (!timer_fired() && !(wake_on_gpio && gpio_pending()))
 		__asm__ volatile("wfi");
 	timer_stop();
-}
-
-static void set(unsigned int pin, int level)
-{
-	GPIODATA(BIT(pin)) = level ? 0xff : 0;
 }
 
 static void burst(unsigned int pulses)
 {
 	puts_uart("guse-qemu-fw: blink\n");
 	for (unsigned int i = 0; i < pulses; i++) {
-		set(BLINK, 1);
+		gpio_set(BLINK, 1);
 		sleep_ms(30, 0);
-		set(BLINK, 0);
+		gpio_set(BLINK, 0);
 		sleep_ms(30, 0);
 	}
 }
 
 int main(void)
 {
-	uint32_t in, last;
+	int in, go, dircmd;
 
 	gic_init();
-	GPIODIR = BIT(BLINK) | BIT(MIRROR) | BIT(READY);
-	GPIOIS = 0;			/* edges */
-	GPIOIBE = INPUTS;		/* both of them */
-	GPIOIC = 0xff;
-	GPIOIE = INPUTS;
-	puts_uart("guse-qemu-fw: boot\n");
+	gpio_init();
+	gpio_ack();
+	puts_uart("guse-qemu-fw: boot on ");
+	puts_uart(board.name);
+	puts_uart("\n");
 	burst(3);
-	last = GPIODATA(0xff);
-	set(MIRROR, last & BIT(IN));
-	set(READY, 1);
+	in = gpio_get(IN);
+	go = gpio_get(GO);
+	dircmd = gpio_get(DIRCMD);
+	gpio_set(MIRROR, in);
+	gpio_set(READY, 1);
 	puts_uart("guse-qemu-fw: ready\n");
 	for (;;) {
+		int v;
+
 		sleep_ms(10, 1);
-		GPIOIC = 0xff;
-		in = GPIODATA(INPUTS);
-		if ((in ^ last) & BIT(IN))
-			set(MIRROR, in & BIT(IN));
-		if ((in ^ last) & BIT(DIRCMD)) {
-			if (in & BIT(DIRCMD)) {
-				GPIODIR |= BIT(RECONF);
-				set(RECONF, 1);
+		gpio_ack();
+		v = gpio_get(IN);
+		if (v != in)
+			gpio_set(MIRROR, v);
+		in = v;
+		v = gpio_get(DIRCMD);
+		if (v != dircmd) {
+			if (v) {
+				gpio_output(RECONF, 1);
+				gpio_set(RECONF, 1);
 				puts_uart("guse-qemu-fw: RECONF output\n");
 			} else {
-				GPIODIR &= ~BIT(RECONF);
+				gpio_output(RECONF, 0);
 				puts_uart("guse-qemu-fw: RECONF input\n");
 			}
 		}
-		if ((in & ~last) & BIT(GO))
+		dircmd = v;
+		v = gpio_get(GO);
+		if (v && !go)
 			burst(5);
-		last = in;
+		go = v;
 	}
 }
