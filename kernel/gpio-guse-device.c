@@ -289,11 +289,6 @@ static enum guse_gpio_holder guse_gpio_holder(struct guse_gpio *chip,
 	}
 }
 
-static bool guse_gpio_host_holds(struct guse_gpio *chip, unsigned int line)
-{
-	return guse_gpio_holder(chip, line) == GUSE_GPIO_HELD;
-}
-
 /* Applies a direction to @desc as the device side; dev_lock held. */
 static int guse_gpio_apply_direction(struct guse_gpio *chip,
 				     struct gpio_desc *desc, unsigned int line,
@@ -376,18 +371,28 @@ out:
 static int guse_gpio_claim_msg(struct guse_gpio *chip,
 			       const struct guse_line_consumer *msg)
 {
+	enum guse_gpio_holder holder = GUSE_GPIO_HELD;
 	u32 line = le32_to_cpu(msg->line);
-	int ret;
+	int ret = -EBUSY;
 
 	if (!guse_gpio_line_ok(chip, line) || msg->reserved ||
 	    !guse_gpio_name_valid(msg->consumer, false))
 		return -EINVAL;
 
 	mutex_lock(&chip->dev_lock);
-	if (test_bit(line, chip->claimed) || guse_gpio_host_holds(chip, line))
-		ret = -EBUSY;
-	else
+	if (!test_bit(line, chip->claimed))
+		holder = guse_gpio_holder(chip, line);
+	if (holder != GUSE_GPIO_HELD)
 		ret = guse_gpio_claim(chip, line, msg->consumer, GPIOD_ASIS);
+	/*
+	 * gpiolib refuses a request while its release mark stays, which the
+	 * last instructions of a 7.x release still hold (see
+	 * guse_gpio_line_direction()): once they have surely run, again.
+	 */
+	if (ret == -EBUSY && holder == GUSE_GPIO_RELEASED) {
+		usleep_range(1000, 2000);
+		ret = guse_gpio_claim(chip, line, msg->consumer, GPIOD_ASIS);
+	}
 	mutex_unlock(&chip->dev_lock);
 	return ret;
 }

@@ -1494,13 +1494,14 @@ TEST_F_TIMEOUT(fresh, device_side_request_in_progress_ebusy, TIMEOUT_S)
 }
 
 /*
- * A device-side direction change sent the moment the server reads a FREE.
- * gpiolib (6.9 and later) writes a copy of the line's flags back after
- * gc->free has returned; a direction set before that was lost: the server
- * had made the line an output, gpiolib went on showing an input, for good
- * (guse-qemu showed a guest's output as an input after a host gpioget).
- * The kernel now waits for gpiolib to finish the release, and the change
- * goes through at the first try.  To hit the window every time, the server
+ * A device-side direction change or claim sent the moment the server reads
+ * a FREE.  gpiolib (6.9 and later) writes a copy of the line's flags back
+ * after gc->free has returned; a direction set before that was lost: the
+ * server had made the line an output, gpiolib went on showing an input,
+ * for good (guse-qemu showed a guest's output as an input after a host
+ * gpioget), and a claim failed with EBUSY.  The kernel now waits for
+ * gpiolib to finish the release, and the change goes through at the first
+ * try.  To hit the window every time, the server
  * runs at real-time priority on the consumer's CPU with full preemption:
  * the FREE's wake-up switches to the server inside gc->free.
  */
@@ -1510,6 +1511,20 @@ TEST_F_TIMEOUT(fresh, device_side_request_in_progress_ebusy, TIMEOUT_S)
 FIXTURE(release_race) {
 	int fd;
 	char mode[16];	/* the preemption mode to restore, "" if unchanged */
+};
+
+/* What the device does at the FREE: a direction change or a claim. */
+FIXTURE_VARIANT(release_race) {
+	bool claim;
+};
+
+FIXTURE_VARIANT_ADD(release_race, direction) {
+	.claim = false,
+};
+
+/* before the fix a claim right after a FREE failed with EBUSY */
+FIXTURE_VARIANT_ADD(release_race, claim) {
+	.claim = true,
 };
 
 FIXTURE_SETUP(release_race)
@@ -1576,7 +1591,7 @@ static void *request_line3_cpu0(void *arg)
 	return err ? (void *)(intptr_t)-err : request_line3(arg);
 }
 
-TEST_F_TIMEOUT(release_race, device_direction_at_free, TIMEOUT_S * 3)
+TEST_F_TIMEOUT(release_race, device_change_at_free, TIMEOUT_S * 3)
 {
 	struct sched_param sp = { .sched_priority = 10 };
 	unsigned int round, tries, refused = 0;
@@ -1604,9 +1619,10 @@ TEST_F_TIMEOUT(release_race, device_direction_at_free, TIMEOUT_S * 3)
 			ASSERT_LT(0, raw_recv(fd, &m, 10000));
 			ASSERT_EQ(0, raw_answer(fd, &m, &seen));
 		} while (le16toh(m.hdr.opcode) != GUSE_OP_FREE);
-		/* the device makes it an output at once, as guse-qemu did */
+		/* the device takes it at once, as guse-qemu did */
 		for (tries = 0; tries < 10000; tries++) {
-			ret = raw_line_direction(fd, 3, GUSE_DIRECTION_OUTPUT, 1);
+			ret = variant->claim ? raw_claim(fd, 3, "device") :
+				raw_line_direction(fd, 3, GUSE_DIRECTION_OUTPUT, 1);
 			if (ret != -EBUSY)
 				break;
 			refused++;
@@ -1616,6 +1632,12 @@ TEST_F_TIMEOUT(release_race, device_direction_at_free, TIMEOUT_S * 3)
 		ASSERT_EQ(0, pthread_join(consumer, &res));
 		ASSERT_EQ(0, (intptr_t)res);
 		ASSERT_EQ(0, line_info(chip, 3, &in));
+		if (variant->claim) {
+			EXPECT_TRUE(in.used);
+			EXPECT_STREQ("device", in.consumer);
+			ASSERT_EQ(0, raw_unclaim(fd, 3));
+			continue;
+		}
 		EXPECT_FALSE(in.used);
 		EXPECT_TRUE(in.output)
 			TH_LOG("round %u: the server's output shows as an input", round);
@@ -1624,8 +1646,8 @@ TEST_F_TIMEOUT(release_race, device_direction_at_free, TIMEOUT_S * 3)
 	}
 	/* no EBUSY: the change after a FREE is never refused */
 	EXPECT_EQ(0U, refused);
-	ksft_print_msg("%u rounds held, the change refused %u times while gpiolib released the line\n",
-		       round, refused);
+	ksft_print_msg("%u rounds held, the %s refused %u times while gpiolib released the line\n",
+		       round, variant->claim ? "claim" : "direction change", refused);
 	gpiod_chip_close(chip);
 }
 
