@@ -6,6 +6,12 @@
 #
 #   qemu_missing             why the QEMU tests cannot run ("" if they can)
 #   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
+#   qemu_use_linux ARGS...   boot the Linux guest (bridges/qemu/linux-guest)
+#                            on qemu-system-aarch64 from now on, ARGS on its
+#                            kernel command line; qemu_linux_missing says why
+#                            it cannot ("" if it can)
+#   info LINE, watching LINE gpioinfo of LINE of $chip; whether a gpiomon
+#                            watches LINE's both edges
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -25,6 +31,21 @@ qemu_use_10() {
 }
 qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw.elf
 qemu_bridge=$top/bridges/qemu/guse-qemu
+# what start_qemu boots: the test firmware, or the Linux guest
+qemu_boot=(-cpu cortex-a15 -m 32 -kernel "$qemu_fw")
+qemu_lg_kernel=${GUSE_CACHE:-/var/cache/guse}/linux-guest/vmlinuz
+qemu_lg_initrd=$top/bridges/qemu/linux-guest/initramfs.cpio
+qemu_use_linux() {
+	qemu_cmd=(qemu-system-aarch64)
+	qemu_boot=(-cpu cortex-a57 -m 128 -kernel "$qemu_lg_kernel" -initrd "$qemu_lg_initrd"
+		-append "console=ttyAMA0 quiet $*")
+}
+qemu_linux_missing() {
+	command -v qemu-system-aarch64 >/dev/null || { echo "no qemu-system-aarch64 (scripts/setup-host.sh installs qemu-system-arm)"; return; }
+	[ -x "$qemu_bridge" ] || { echo "no $qemu_bridge (configure found no jansson?)"; return; }
+	[ -f "$qemu_lg_kernel" ] || { echo "no $qemu_lg_kernel (scripts/setup-host.sh fetches it)"; return; }
+	[ -f "$qemu_lg_initrd" ] || { echo "no $qemu_lg_initrd (configure found no aarch64-linux-gnu-gcc?)"; return; }
+}
 
 qemu_missing() {
 	command -v "$qemu_arm" >/dev/null || { echo "no $qemu_arm (scripts/setup-host.sh installs qemu-system-arm)"; return; }
@@ -36,9 +57,9 @@ start_qemu() {
 	local name=$1
 	shift
 	rm -f "$work/$name".qt "$work/$name".qmp "$work/$name".qmp2
-	"${qemu_cmd[@]}" -M virt -cpu cortex-a15 -m 32 -accel tcg -S \
+	"${qemu_cmd[@]}" -M virt "${qemu_boot[@]}" -accel tcg -S \
 		-nodefaults -no-user-config -display none \
-		-kernel "$qemu_fw" -serial "file:$work/$name.serial" \
+		-serial "file:$work/$name.serial" \
 		-qtest "unix:$work/$name.qt,server=on,wait=off" -qtest-log /dev/null \
 		-qmp "unix:$work/$name.qmp,server=on,wait=off" \
 		-qmp "unix:$work/$name.qmp2,server=on,wait=off" \
@@ -82,3 +103,6 @@ start_bridge() {
 	chip=$(awk '/^ready/ {print $2; exit}' "$work/$name.bridge")
 }
 
+
+info() { gpioinfo -c "$chip" "$1" 2>&1; }
+watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
