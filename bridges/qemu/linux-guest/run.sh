@@ -39,6 +39,7 @@ notifies=0
 pulses=${GUSE_LG_PULSES:-5}
 
 ktap_plan 14
+ktap_diag "host tools: $(command -v gpiomon gpioset gpioinfo gpionotify | tr '\n' ' ')($(gpiomon --version | head -1))"
 serial() { grep -q "^guse-guest: $1" "$work/lg.serial"; }
 # the guest's progress, waited for (the serial log said on failure)
 guest_says() {
