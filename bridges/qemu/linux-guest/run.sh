@@ -58,7 +58,7 @@ ktap_diag "$(cat "$work/lg.bridge")"
 
 # --- the guest's outputs: N pulses on BLINK ---------------------------------------
 ktap_ok "the guest's /init finds its PL061 gpiochip and requests BLINK and GO" \
-	guest_says 240 "blink ready"
+	guest_says 300 "blink ready"
 t_boot=$((SECONDS - t0))
 ktap_diag "guest: $(grep -h '^guse-guest: \(init after\|chip\)' "$work/lg.serial" | tr '\n' '|')"
 blink_out() { grep -q '"GPIO0".*output' <<<"$(info GPIO0)" && grep -q '"GPIO4".*input' <<<"$(info GPIO4)"; }
