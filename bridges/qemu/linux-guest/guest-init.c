@@ -16,7 +16,9 @@
  *   3. RECONF an input, DIRCMD an input: "reconf input"; DIRCMD rising
  *      makes RECONF an output driving 1 ("reconf output"), falling an
  *      input again ("reconf input again");
- *   4. "done", then power off.  Any failure prints "guse-guest: FAIL ..."
+ *   4. GO an input again: "end ready" (the host checks what it saw while
+ *      the guest still runs); on GO's rising edge "done", then power off.
+ *      Any failure prints "guse-guest: FAIL ..."
  *      and powers off too; every wait gives up after guse_timeout_s (300).
  * Kernel parameters with '=' that the kernel does not know arrive here as
  * environment variables.
@@ -257,6 +259,17 @@ static void reconf(int chip)
 	close(line);
 }
 
+/* the host says when it is done looking */
+static void wait_end(int chip)
+{
+	int go = request(chip, GO, "guest-go", GPIO_V2_LINE_FLAG_INPUT |
+			 GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING, 0);
+
+	say("end ready");
+	wait_edge(go, 1, "GO");
+	close(go);
+}
+
 int main(void)
 {
 	struct timespec up;
@@ -272,6 +285,7 @@ int main(void)
 	blink(chip, param("guse_pulses", 5), param("guse_half_ms", 20));
 	input(chip, param("guse_in_edges", 2));
 	reconf(chip);
+	wait_end(chip);
 	close(chip);
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	say("scenario over after %ld.%02ld s", (long)up.tv_sec, up.tv_nsec / 10000000L);

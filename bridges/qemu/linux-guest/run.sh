@@ -11,7 +11,8 @@
 #     host gpioset DIRCMD (GPIO5): host gpioinfo shows each direction, and
 #     where gpiolib notifies in-kernel changes (6.13+) gpionotify reports
 #     them as "reconfigured";
-#   - the guest powers off: guse-qemu exits 0 and the chip goes away.
+#   - on host gpioset GO, the guest powers off: guse-qemu exits 0 and the
+#     chip goes away.
 # KTAP output.  Needs /dev/guse (the guse modules loaded), the kernel
 # scripts/setup-host.sh fetched and the initramfs make built.  Run it on
 # one host, or in the test VM:
@@ -125,7 +126,11 @@ fi
 ktap_diag "gpionotify: $(tail -n +"$((from + 1))" "$work/notify" | tr '\n' '|')"
 
 # --- the guest powers off ----------------------------------------------------------------
-ktap_ok "the guest's scenario completes" guest_says 60 "done"
+# (it waits for GO, so that the host looked at all of the above while it ran)
+guest_says 60 "end ready"
+gpioset -c "$chip" GPIO4=1 &
+pids+=($!)
+ktap_ok "host gpioset GO=1: the guest's scenario completes" guest_says 60 "done"
 ktap_diag "guest: $(grep -h '^guse-guest: scenario over' "$work/lg.serial")"
 wait_for 60 bash -c '! kill -0 "$1" 2>/dev/null' _ "$qemu_pid"
 ktap_ok "the guest powers off: QEMU exits" bash -c '! kill -0 "$1" 2>/dev/null' _ "$qemu_pid"
