@@ -264,17 +264,6 @@ if [ ! -f "$q10/.complete" ]; then
 	touch "$q10/.complete"
 fi
 
-# --- libgpiod's own tests, a test dependency -----------------------------
-# tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
-# Debian's libgpiod source, unmodified, on guse.gpiosim, and
-# 85-libgpiod-tools.sh its tools/gpio-tools-test.bash.  The
-# source comes once, through a private apt configuration (its own deb-src
-# stanza, lists and caches under $cache/apt-src; the system's apt is not
-# touched), into $cache/libgpiod/libgpiod-<version>/, never at test time.
-# Preferred: the version of the installed gpiod tools (bookworm-backports);
-# when that source is not fetchable (the mirror answers 404 for 2.1.3's),
-# trixie's 2.2.1.
-# The .dsc may answer 404: the orig tarball is unpacked, not dpkg-source -x.
 # private_apt DIR TYPE SUITES [APT-OPTIONS...]: a private apt configuration
 # under DIR (one stanza of TYPE for SUITES of $mirror, its own lists, state
 # and caches; the system's apt is not touched); its options in aopt
@@ -290,6 +279,18 @@ private_apt() {
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::State::status=$dir/status"
 		-o "Dir::Cache=$dir/cache" -o APT::Sandbox::User=root "$@")
 }
+
+# --- libgpiod's own tests, a test dependency -----------------------------
+# tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
+# Debian's libgpiod source, unmodified, on guse.gpiosim, and
+# 85-libgpiod-tools.sh its tools/gpio-tools-test.bash.  The
+# source comes once, through a private apt configuration (its own deb-src
+# stanza, lists and caches under $cache/apt-src; the system's apt is not
+# touched), into $cache/libgpiod/libgpiod-<version>/, never at test time.
+# Preferred: the version of the installed gpiod tools (bookworm-backports);
+# when that source is not fetchable (the mirror answers 404 for 2.1.3's),
+# trixie's 2.2.1.
+# The .dsc may answer 404: the orig tarball is unpacked, not dpkg-source -x.
 lgd=$cache/libgpiod
 if [ ! -f "$lgd/.complete" ]; then
 	asrc=$cache/apt-src
