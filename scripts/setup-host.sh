@@ -73,6 +73,8 @@ pkgs=(
 	# test firmwares (bookworm: simavr 1.6, gcc-avr 5.4, avr-libc 2.0)
 	simavr libsimavr-dev gcc-avr avr-libc binutils-avr
 	qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libjansson-dev
+	# guse-qemu's Linux guest (bridges/qemu/linux-guest): its static /init
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	"gpiod/$bpo" "libgpiod3/$bpo" "libgpiod-dev/$bpo"
 	# the Python bindings (bindings/python): headers and setuptools to
 	# build them, pip to install them from the tree, pytest and libgpiod's
@@ -262,6 +264,22 @@ if [ ! -f "$q10/.complete" ]; then
 	touch "$q10/.complete"
 fi
 
+# private_apt DIR TYPE SUITES [APT-OPTIONS...]: a private apt configuration
+# under DIR (one stanza of TYPE for SUITES of $mirror, its own lists, state
+# and caches; the system's apt is not touched); its options in aopt
+private_apt() {
+	local dir=$1 type=$2 suites=$3
+	shift 3
+	mkdir -p "$dir/sources.list.d" "$dir/lists/partial" "$dir/cache/archives/partial"
+	touch "$dir/status"
+	printf '%s\n' "Types: $type" "URIs: $mirror" "Suites: $suites" "Components: main" \
+		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+		>"$dir/sources.list.d/private.sources"
+	aopt=(-q -o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$dir/sources.list.d"
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::State::status=$dir/status"
+		-o "Dir::Cache=$dir/cache" -o APT::Sandbox::User=root "$@")
+}
+
 # --- libgpiod's own tests, a test dependency -----------------------------
 # tests/kselftest/92-python-libgpiod.sh runs bindings/python/tests of
 # Debian's libgpiod source, unmodified, on guse.gpiosim, and
@@ -277,14 +295,8 @@ lgd=$cache/libgpiod
 if [ ! -f "$lgd/.complete" ]; then
 	asrc=$cache/apt-src
 	rm -rf "$asrc" "$lgd"
-	mkdir -p "$asrc/sources.list.d" "$asrc/lists/partial" "$asrc/cache/archives/partial" "$lgd"
-	printf '%s\n' "Types: deb-src" "URIs: $mirror" "Suites: $bpo trixie" \
-		"Components: main" \
-		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
-		>"$asrc/sources.list.d/libgpiod.sources"
-	aopt=(-q -o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$asrc/sources.list.d"
-		-o "Dir::State::Lists=$asrc/lists" -o "Dir::Cache=$asrc/cache"
-		-o APT::Sandbox::User=root)
+	mkdir -p "$lgd"
+	private_apt "$asrc" deb-src "$bpo trixie"
 	say "fetching libgpiod's source for its tests (deb-src $bpo, trixie)"
 	apt-get "${aopt[@]}" update >"$asrc/apt.log" 2>&1 ||
 		{ tail -20 "$asrc/apt.log" >&2; exit 1; }
@@ -330,6 +342,37 @@ if [ ! -f "$lgt/.complete" ] || [ "$(cat "$lgt/.complete")" != "$(readlink "$lgd
 		{ tail -20 "$lgd/build.log" >&2; exit 1; }
 	rm -rf "$lgd/build"
 	readlink "$lgd/source" >"$lgt/.complete"
+fi
+
+# --- guse-qemu's Linux guest: Debian's arm64 kernel ----------------------
+# bridges/qemu/linux-guest boots it on qemu-system-aarch64 -M virt (its
+# PL061 and the GPIO character device are built in; it reaches /init in
+# half the time of armmp under TCG, Documentation/guse-qemu.rst).  The
+# current bookworm linux-image-*-arm64-unsigned, through a private apt
+# configuration for arm64 (the system's architectures are not touched),
+# downloaded and unpacked, not installed, into $cache/linux-guest/vmlinuz.
+lgk=$cache/linux-guest
+if [ ! -f "$lgk/.complete" ]; then
+	rm -rf "$lgk"
+	private_apt "$lgk/apt" deb bookworm -o APT::Architecture=arm64 -o APT::Architectures=arm64
+	apt-get "${aopt[@]}" update >"$lgk/apt.log" 2>&1 || { tail -20 "$lgk/apt.log" >&2; exit 1; }
+	img=$(apt-cache "${aopt[@]}" depends linux-image-arm64 |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:arm64$/, "", $2); print $2; exit }')
+	[ -n "$img" ] || { say "no linux-image-arm64 in bookworm for arm64"; exit 1; }
+	say "fetching $img-unsigned (arm64) for guse-qemu's Linux guest"
+	mkdir -p "$lgk/deb"
+	(cd "$lgk/deb" && apt-get "${aopt[@]}" download "$img-unsigned:arm64") >>"$lgk/apt.log" 2>&1 ||
+		{ tail -20 "$lgk/apt.log" >&2; exit 1; }
+	dpkg-deb -x "$lgk"/deb/*.deb "$lgk/x"
+	cp "$lgk"/x/boot/vmlinuz-* "$lgk/vmlinuz"
+	basename "$lgk"/x/boot/vmlinuz-* | sed 's/^vmlinuz-//' >"$lgk/VERSION"
+	grep -q '^CONFIG_GPIO_PL061=y' "$lgk"/x/boot/config-* &&
+		grep -q '^CONFIG_GPIO_CDEV=y' "$lgk"/x/boot/config-* ||
+		{ say "$img: PL061 or GPIO_CDEV not built in"; exit 1; }
+	rm -rf "$lgk/apt/lists" "$lgk/apt/cache" "$lgk/x" "$lgk/deb"
+	touch "$lgk/.complete"
+else
+	say "Linux guest kernel $(cat "$lgk/VERSION") present"
 fi
 
 # --- trixie chroot with the 7.3 headers ----------------------------------

@@ -98,8 +98,6 @@ t_fw=$((SECONDS - t0))
 ktap_ok "the guest's READY output reads high on the host" wait_for 30 ready
 ktap_diag "nested TCG: bridge ready ${t_bridge} s, firmware ready ${t_fw} s, READY seen on the host $((SECONDS - t0)) s after QEMU started"
 
-# gpioinfo of one line
-info() { gpioinfo -c "$chip" "$1" 2>&1; }
 outputs() {
 	grep -q '"GPIO0".*output' <<<"$(info GPIO0)" && grep -q '"GPIO1".*output' <<<"$(info GPIO1)" &&
 		grep -q '"GPIO2".*input' <<<"$(info GPIO2)" && grep -q '"GPIO7".*output' <<<"$(info GPIO7)"
@@ -124,9 +122,6 @@ done
 ktap_ok "a host gpioget reads READY as an input 5 times: each time it is the guest's output again" \
 	test "$back" = 5
 ktap_diag "READY back to output after $back of 5 host reads; $(info GPIO7)"
-
-# watching: gpiomon on LINE is up once gpioinfo shows its edge detection
-watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
 
 # --- guest outputs -> host edges: a burst of 5 pulses on GPIO0 -------------------
 gpiomon -c "$chip" -n 10 -F '%E' GPIO0 >"$work/blink" 2>&1 &

@@ -46,9 +46,6 @@ ready() { [ "$(gpioget -c "$chip" --as-is --numeric GPIO7 2>/dev/null)" = 1 ]; }
 wait_for 120 grep -q ready "$work/q10.serial"
 ktap_ok "the guest's READY output reads high on the host" wait_for 30 ready
 
-info() { gpioinfo -c "$chip" "$1" 2>&1; }
-watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
-
 gpiomon -c "$chip" -n 10 -F '%E' GPIO0 >"$work/blink" 2>&1 &
 mon=$!
 pids+=("$mon")

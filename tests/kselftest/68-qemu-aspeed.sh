@@ -102,11 +102,9 @@ t_fw=$((SECONDS - t1))
 ktap_ok "the guest's READY (Z7, set YZ) reads high on the host" wait_for 30 ready
 ktap_diag "nested TCG: QEMU 10.0 up $((t1 - t0)) s, bridge ready ${t_bridge} s, firmware ready ${t_fw} s, READY on the host $((SECONDS - t1)) s after QEMU was resumed"
 
-info() { gpioinfo -c "$chip" "$1" 2>&1; }
 dir_is() { grep -q "\"$1\".*$2" <<<"$(info "$1")"; }
 outputs() { dir_is GPIOA0 output && dir_is GPIOB1 output && dir_is GPIOZ7 output && dir_is GPIOE2 input; }
 ktap_ok "gpioinfo shows the guest's directions (A0, B1, Z7 out; E2 in)" wait_for 10 outputs
-watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
 
 # --- guest outputs -> host edges -----------------------------------------------------
 gpiomon -c "$chip" -n 10 -F '%E' GPIOA0 >"$work/blink" 2>&1 &

@@ -7,6 +7,12 @@
 #   qemu_missing             why the QEMU tests cannot run ("" if they can)
 #   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
 #   qemu_use_ast2600         start -M ast2600-evb with its firmware from now on
+#   qemu_use_linux ARGS...   boot the Linux guest (bridges/qemu/linux-guest)
+#                            on qemu-system-aarch64 from now on, ARGS on its
+#                            kernel command line; qemu_linux_missing says why
+#                            it cannot ("" if it can)
+#   info LINE, watching LINE gpioinfo of LINE of $chip; whether a gpiomon
+#                            watches LINE's both edges
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -35,6 +41,22 @@ qemu_use_ast2600() {
 	qemu_fw=$top/bridges/qemu/firmware/guse-qemu-fw-ast2600.elf
 }
 qemu_bridge=$top/bridges/qemu/guse-qemu
+# what start_qemu boots: the board's test firmware (empty), or the Linux guest
+qemu_boot=()
+qemu_lg_kernel=${GUSE_CACHE:-/var/cache/guse}/linux-guest/vmlinuz
+qemu_lg_initrd=$top/bridges/qemu/linux-guest/initramfs.cpio
+qemu_use_linux() {
+	qemu_cmd=(qemu-system-aarch64)
+	qemu_board=(-M virt -cpu cortex-a57 -m 128)
+	qemu_boot=(-kernel "$qemu_lg_kernel" -initrd "$qemu_lg_initrd"
+		-append "console=ttyAMA0 quiet cryptomgr.notests $*")
+}
+qemu_linux_missing() {
+	command -v qemu-system-aarch64 >/dev/null || { echo "no qemu-system-aarch64 (scripts/setup-host.sh installs qemu-system-arm)"; return; }
+	[ -x "$qemu_bridge" ] || { echo "no $qemu_bridge (configure found no jansson?)"; return; }
+	[ -f "$qemu_lg_kernel" ] || { echo "no $qemu_lg_kernel (scripts/setup-host.sh fetches it)"; return; }
+	[ -f "$qemu_lg_initrd" ] || { echo "no $qemu_lg_initrd (configure found no aarch64-linux-gnu-gcc?)"; return; }
+}
 
 qemu_missing() {
 	command -v "$qemu_arm" >/dev/null || { echo "no $qemu_arm (scripts/setup-host.sh installs qemu-system-arm)"; return; }
@@ -46,9 +68,11 @@ start_qemu() {
 	local name=$1
 	shift
 	rm -f "$work/$name".qt "$work/$name".qmp "$work/$name".qmp2
-	"${qemu_cmd[@]}" "${qemu_board[@]}" -accel tcg -S \
+	local boot=("${qemu_boot[@]}")
+	[ ${#boot[@]} != 0 ] || boot=(-kernel "$qemu_fw")
+	"${qemu_cmd[@]}" "${qemu_board[@]}" "${boot[@]}" -accel tcg -S \
 		-nodefaults -no-user-config -display none \
-		-kernel "$qemu_fw" -serial "file:$work/$name.serial" \
+		-serial "file:$work/$name.serial" \
 		-qtest "unix:$work/$name.qt,server=on,wait=off" -qtest-log /dev/null \
 		-qmp "unix:$work/$name.qmp,server=on,wait=off" \
 		-qmp "unix:$work/$name.qmp2,server=on,wait=off" \
@@ -120,3 +144,6 @@ while True:
     time.sleep(0.05)
 PY
 }
+
+info() { gpioinfo -c "$chip" "$1" 2>&1; }
+watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
