@@ -1537,7 +1537,7 @@ FIXTURE_SETUP(release_race)
 	if (!f || !fgets(buf, sizeof(buf), f)) {
 		if (f)
 			fclose(f);
-		SKIP(return, "no %s (needs debugfs and PREEMPT_DYNAMIC)",
+		SKIP(return, "no %s (needs debugfs, PREEMPT_DYNAMIC and CONFIG_SCHED_DEBUG)",
 		     PREEMPT_FILE);
 	}
 	/* "none voluntary (full) lazy": the current mode in parentheses */
