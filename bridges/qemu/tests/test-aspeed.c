@@ -17,15 +17,8 @@
 #include <unistd.h>
 
 #include "../bridge.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 /* The fake QEMU: its version, registers, and what it was sent. */
 static struct {
@@ -321,7 +314,5 @@ int main(void)
 	test_missing_pin();
 	test_wrong_base();
 	test_bridge();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return check_status("test-aspeed");
 }

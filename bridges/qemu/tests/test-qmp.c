@@ -14,15 +14,8 @@
 #include <unistd.h>
 
 #include "../qmp.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static void test_lines(void)
 {
@@ -233,10 +226,7 @@ int main(void)
 	test_lines();
 	test_kinds();
 	test_session();
-	if (failures) {
-		fprintf(stderr, "test-qmp: %d checks failed\n", failures);
-		return 1;
-	}
-	printf("test-qmp: all checks passed\n");
-	return 0;
+	if (!failures)
+		printf("test-qmp: all checks passed\n");
+	return check_status("test-qmp");
 }

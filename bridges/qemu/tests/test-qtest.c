@@ -14,15 +14,8 @@
 #include <unistd.h>
 
 #include "../qtest.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static void test_parse(void)
 {
@@ -240,10 +233,7 @@ int main(void)
 	test_stream();
 	test_end();
 	test_call();
-	if (failures) {
-		fprintf(stderr, "test-qtest: %d checks failed\n", failures);
-		return 1;
-	}
-	printf("test-qtest: all checks passed\n");
-	return 0;
+	if (!failures)
+		printf("test-qtest: all checks passed\n");
+	return check_status("test-qtest");
 }
