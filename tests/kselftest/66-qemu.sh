@@ -124,15 +124,11 @@ ktap_ok "a host gpioget reads READY as an input 5 times: each time it is the gue
 ktap_diag "READY back to output after $back of 5 host reads; $(info GPIO7)"
 
 # --- guest outputs -> host edges: a burst of 5 pulses on GPIO0 -------------------
-gpiomon -c "$chip" -n 10 -F '%E' GPIO0 >"$work/blink" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIO0
+monitor blink 10 GPIO0
 t1=$SECONDS
-gpioset -c "$chip" GPIO4=1 &
-go=$!
-pids+=("$go")
-wait_for 60 bash -c '[ "$(wc -l <"$1")" -ge 10 ]' _ "$work/blink"
+drive GPIO4=1
+go=$set_pid
+wait_for 60 lines_in 10 blink
 ktap_ok "host gpioset GO: the guest's burst arrives as 10 edges, rising first, alternating" \
 	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
 ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t1)) s"
@@ -143,13 +139,8 @@ sleep 0.3
 ktap_ok "no edge beyond the burst (gpiomon stopped at 10)" test "$(wc -l <"$work/blink")" = 10
 
 # --- host output -> guest input -> guest mirror -> host edges ---------------------
-gpiomon -c "$chip" -n 2 -F '%E' GPIO1 >"$work/mirror" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIO1
-gpioset -c "$chip" GPIO2=1 &
-set_pid=$!
-pids+=("$set_pid")
+monitor mirror 2 GPIO1
+drive GPIO2=1
 wait_for 30 grep -q rising "$work/mirror"
 ktap_ok "host gpioset IN=1: the guest mirrors it, the host sees MIRROR rise" grep -q '^rising$' "$work/mirror"
 # the guest's own register, read through QEMU's monitor
@@ -160,7 +151,7 @@ ktap_ok "the guest's GPIODATA has IN (bit 2) set" \
 ktap_diag "guest GPIODATA ${gpiodata:-unread}"
 kill "$set_pid" 2>/dev/null
 wait "$set_pid" 2>/dev/null
-wait_for 30 bash -c '[ "$(wc -l <"$1")" -ge 2 ]' _ "$work/mirror"
+wait_for 30 lines_in 2 mirror
 ktap_ok "gpioset released: the guest's input goes to its pull-down, MIRROR falls" \
 	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
 wait "$mon" 2>/dev/null
@@ -172,9 +163,7 @@ poke() { gpioget -c "$chip" GPIO6 >/dev/null 2>&1; grep -q released "$work/notif
 wait_for 10 poke
 from=$(wc -l <"$work/notify")
 ktap_ok "RECONF (GPIO6) starts as an input" grep -q '"GPIO6".*input' <<<"$(info GPIO6)"
-gpioset -c "$chip" GPIO5=1 &
-set_pid=$!
-pids+=("$set_pid")
+drive GPIO5=1
 is_output() { grep -q '"GPIO6".*output' <<<"$(info GPIO6)"; }
 ktap_ok "host DIRCMD=1: the guest makes RECONF an output, gpioinfo shows it" wait_for 30 is_output
 high() { [ "$(gpioget -c "$chip" --numeric GPIO6 2>/dev/null)" = 1 ]; }

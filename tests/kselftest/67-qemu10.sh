@@ -46,36 +46,25 @@ ready() { [ "$(gpioget -c "$chip" --as-is --numeric GPIO7 2>/dev/null)" = 1 ]; }
 wait_for 120 grep -q ready "$work/q10.serial"
 ktap_ok "the guest's READY output reads high on the host" wait_for 30 ready
 
-gpiomon -c "$chip" -n 10 -F '%E' GPIO0 >"$work/blink" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIO0
-gpioset -c "$chip" GPIO4=1 &
-go=$!
-pids+=("$go")
-wait_for 60 bash -c '[ "$(wc -l <"$1")" -ge 10 ]' _ "$work/blink"
+monitor blink 10 GPIO0
+drive GPIO4=1
+go=$set_pid
+wait_for 60 lines_in 10 blink
 ktap_ok "the guest's burst arrives as 10 edges, rising first, alternating" \
 	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
 kill "$go" 2>/dev/null
 wait "$go" 2>/dev/null
 
-gpiomon -c "$chip" -n 2 -F '%E' GPIO1 >"$work/mirror" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIO1
-gpioset -c "$chip" GPIO2=1 &
-set_pid=$!
-pids+=("$set_pid")
+monitor mirror 2 GPIO1
+drive GPIO2=1
 wait_for 30 grep -q rising "$work/mirror"
 kill "$set_pid" 2>/dev/null
 wait "$set_pid" 2>/dev/null
-wait_for 30 bash -c '[ "$(wc -l <"$1")" -ge 2 ]' _ "$work/mirror"
+wait_for 30 lines_in 2 mirror
 ktap_ok "host gpioset IN is mirrored back: MIRROR rises, and falls after the release" \
 	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
 
-gpioset -c "$chip" GPIO5=1 &
-set_pid=$!
-pids+=("$set_pid")
+drive GPIO5=1
 is_output() { grep -q '"GPIO6".*output' <<<"$(info GPIO6)"; }
 ktap_ok "the guest's direction change shows in gpioinfo" wait_for 30 is_output
 kill "$set_pid" 2>/dev/null

@@ -107,15 +107,11 @@ outputs() { dir_is GPIOA0 output && dir_is GPIOB1 output && dir_is GPIOZ7 output
 ktap_ok "gpioinfo shows the guest's directions (A0, B1, Z7 out; E2 in)" wait_for 10 outputs
 
 # --- guest outputs -> host edges -----------------------------------------------------
-gpiomon -c "$chip" -n 10 -F '%E' GPIOA0 >"$work/blink" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIOA0
+monitor blink 10 GPIOA0
 t2=$SECONDS
-gpioset -c "$chip" GPIOM4=1 &
-go=$!
-pids+=("$go")
-wait_for 60 bash -c '[ "$(wc -l <"$1")" -ge 10 ]' _ "$work/blink"
+drive GPIOM4=1
+go=$set_pid
+wait_for 60 lines_in 10 blink
 ktap_ok "host gpioset GO (M4): the burst on BLINK (A0) arrives as 10 edges, rising first, alternating" \
 	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
 ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t2)) s"
@@ -126,13 +122,8 @@ sleep 0.3
 ktap_ok "no edge beyond the burst" test "$(wc -l <"$work/blink")" = 10
 
 # --- host output -> guest input -> guest mirror -> host edges ---------------------------
-gpiomon -c "$chip" -n 2 -F '%E' GPIOB1 >"$work/mirror" 2>&1 &
-mon=$!
-pids+=("$mon")
-wait_for 10 watching GPIOB1
-gpioset -c "$chip" GPIOE2=1 &
-set_pid=$!
-pids+=("$set_pid")
+monitor mirror 2 GPIOB1
+drive GPIOE2=1
 wait_for 30 grep -q rising "$work/mirror"
 ktap_ok "host gpioset IN (E2, set EFGH): the guest mirrors it, MIRROR (B1) rises" grep -q '^rising$' "$work/mirror"
 efgh=$(qmp q human-monitor-command '{"command-line": "xp /1wx 0x1e780020"}' |
@@ -142,16 +133,14 @@ ktap_ok "the guest's EFGH data register (0x1e780020) has E2 (bit 2) set" \
 ktap_diag "guest EFGH data ${efgh:-unread}"
 kill "$set_pid" 2>/dev/null
 wait "$set_pid" 2>/dev/null
-wait_for 30 bash -c '[ "$(wc -l <"$1")" -ge 2 ]' _ "$work/mirror"
+wait_for 30 lines_in 2 mirror
 ktap_ok "gpioset released: E2 goes back to 0, MIRROR falls" \
 	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
 wait "$mon" 2>/dev/null
 
 # --- the guest reprograms a direction ------------------------------------------------
 ktap_ok "RECONF (Y6, set YZ) starts as an input" dir_is GPIOY6 input
-gpioset -c "$chip" GPIOQ5=1 &
-set_pid=$!
-pids+=("$set_pid")
+drive GPIOQ5=1
 ktap_ok "host DIRCMD (Q5, set QRST)=1: the guest makes RECONF an output, gpioinfo shows it" \
 	wait_for 30 dir_is GPIOY6 output
 high() { [ "$(gpioget -c "$chip" --as-is --numeric GPIOY6 2>/dev/null)" = 1 ]; }

@@ -13,6 +13,11 @@
 #                            it cannot ("" if it can)
 #   info LINE, watching LINE gpioinfo of LINE of $chip; whether a gpiomon
 #                            watches LINE's both edges
+#   monitor FILE N LINE      gpiomon of N edges (0: no end) of LINE of $chip
+#                            into $work/FILE in the background (pid in mon);
+#                            returns once it watches
+#   drive LINE=V...          gpioset on $chip in the background (pid in set_pid)
+#   lines_in N FILE          whether $work/FILE has N lines or more
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -147,3 +152,18 @@ PY
 
 info() { gpioinfo -c "$chip" "$1" 2>&1; }
 watching() { grep -q "\"$1\".*consumer=\"gpiomon\".*both-edges\|\"$1\".*both-edges.*consumer=\"gpiomon\"" <<<"$(info "$1")"; }
+
+monitor() {
+	local count=()
+	[ "$2" = 0 ] || count=(-n "$2")
+	gpiomon -c "$chip" "${count[@]}" -F '%E' "$3" >"$work/$1" 2>&1 &
+	mon=$!
+	pids+=("$mon")
+	wait_for 10 watching "$3"
+}
+drive() {
+	gpioset -c "$chip" "$@" &
+	set_pid=$!
+	pids+=("$set_pid")
+}
+lines_in() { [ "$(wc -l <"$work/$2")" -ge "$1" ]; }
