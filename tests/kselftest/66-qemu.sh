@@ -124,37 +124,10 @@ ktap_ok "a host gpioget reads READY as an input 5 times: each time it is the gue
 ktap_diag "READY back to output after $back of 5 host reads; $(info GPIO7)"
 
 # --- guest outputs -> host edges: a burst of 5 pulses on GPIO0 -------------------
-monitor blink 10 GPIO0
-t1=$SECONDS
-drive GPIO4=1
-go=$set_pid
-wait_for 60 lines_in 10 blink
-ktap_ok "host gpioset GO: the guest's burst arrives as 10 edges, rising first, alternating" \
-	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
-ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t1)) s"
-wait "$mon" 2>/dev/null
-kill "$go" 2>/dev/null
-wait "$go" 2>/dev/null
-sleep 0.3
-ktap_ok "no edge beyond the burst (gpiomon stopped at 10)" test "$(wc -l <"$work/blink")" = 10
+check_burst GPIO0 GPIO4
 
 # --- host output -> guest input -> guest mirror -> host edges ---------------------
-monitor mirror 2 GPIO1
-drive GPIO2=1
-wait_for 30 grep -q rising "$work/mirror"
-ktap_ok "host gpioset IN=1: the guest mirrors it, the host sees MIRROR rise" grep -q '^rising$' "$work/mirror"
-# the guest's own register, read through QEMU's monitor
-gpiodata=$(qmp fw human-monitor-command '{"command-line": "xp /1wx 0x090303fc"}' |
-	sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
-ktap_ok "the guest's GPIODATA has IN (bit 2) set" \
-	bash -c '[ -n "$1" ] && [ $(($1 & 4)) = 4 ]' _ "$gpiodata"
-ktap_diag "guest GPIODATA ${gpiodata:-unread}"
-kill "$set_pid" 2>/dev/null
-wait "$set_pid" 2>/dev/null
-wait_for 30 lines_in 2 mirror
-ktap_ok "gpioset released: the guest's input goes to its pull-down, MIRROR falls" \
-	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
-wait "$mon" 2>/dev/null
+check_mirror GPIO1 GPIO2 fw 0x090303fc 4
 
 # --- the guest reprograms a direction ----------------------------------------------
 gpionotify -c "$chip" GPIO6 >"$work/notify" 2>&1 &

@@ -107,36 +107,10 @@ outputs() { dir_is GPIOA0 output && dir_is GPIOB1 output && dir_is GPIOZ7 output
 ktap_ok "gpioinfo shows the guest's directions (A0, B1, Z7 out; E2 in)" wait_for 10 outputs
 
 # --- guest outputs -> host edges -----------------------------------------------------
-monitor blink 10 GPIOA0
-t2=$SECONDS
-drive GPIOM4=1
-go=$set_pid
-wait_for 60 lines_in 10 blink
-ktap_ok "host gpioset GO (M4): the burst on BLINK (A0) arrives as 10 edges, rising first, alternating" \
-	test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
-ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t2)) s"
-wait "$mon" 2>/dev/null
-kill "$go" 2>/dev/null
-wait "$go" 2>/dev/null
-sleep 0.3
-ktap_ok "no edge beyond the burst" test "$(wc -l <"$work/blink")" = 10
+check_burst GPIOA0 GPIOM4
 
 # --- host output -> guest input -> guest mirror -> host edges ---------------------------
-monitor mirror 2 GPIOB1
-drive GPIOE2=1
-wait_for 30 grep -q rising "$work/mirror"
-ktap_ok "host gpioset IN (E2, set EFGH): the guest mirrors it, MIRROR (B1) rises" grep -q '^rising$' "$work/mirror"
-efgh=$(qmp q human-monitor-command '{"command-line": "xp /1wx 0x1e780020"}' |
-	sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
-ktap_ok "the guest's EFGH data register (0x1e780020) has E2 (bit 2) set" \
-	bash -c '[ -n "$1" ] && [ $(($1 & 4)) = 4 ]' _ "$efgh"
-ktap_diag "guest EFGH data ${efgh:-unread}"
-kill "$set_pid" 2>/dev/null
-wait "$set_pid" 2>/dev/null
-wait_for 30 lines_in 2 mirror
-ktap_ok "gpioset released: E2 goes back to 0, MIRROR falls" \
-	test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
-wait "$mon" 2>/dev/null
+check_mirror GPIOB1 GPIOE2 q 0x1e780020 4
 
 # --- the guest reprograms a direction ------------------------------------------------
 ktap_ok "RECONF (Y6, set YZ) starts as an input" dir_is GPIOY6 input

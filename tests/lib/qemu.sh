@@ -18,6 +18,12 @@
 #                            returns once it watches
 #   drive LINE=V...          gpioset on $chip in the background (pid in set_pid)
 #   lines_in N FILE          whether $work/FILE has N lines or more
+#   check_burst BLINK GO     the test firmware's burst: GO high, 10 edges on
+#                            BLINK in order, none after it (2 results)
+#   check_mirror MIRROR IN QEMU ADDR MASK
+#                            host IN high: the guest mirrors it on MIRROR and
+#                            its register at ADDR (read over QEMU's QMP) has
+#                            MASK; the release lets both fall (3 results)
 #   start_qemu NAME ARGS...  QEMU paused (-S) with qtest socket $work/NAME.qt,
 #                            QMP sockets $work/NAME.qmp (for the bridge) and
 #                            $work/NAME.qmp2 (for the test), serial output in
@@ -167,3 +173,45 @@ drive() {
 	pids+=("$set_pid")
 }
 lines_in() { [ "$(wc -l <"$work/$2")" -ge "$1" ]; }
+
+check_burst() {
+	local t=$SECONDS go
+	monitor blink 10 "$1"
+	drive "$2=1"
+	go=$set_pid
+	wait_for 60 lines_in 10 blink
+	ktap_ok "host gpioset GO ($2): the burst on BLINK ($1) arrives as 10 edges, rising first, alternating" \
+		test "$(tr '\n' ' ' <"$work/blink")" = "rising falling rising falling rising falling rising falling rising falling "
+	ktap_diag "burst: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t)) s"
+	wait "$mon" 2>/dev/null
+	kill "$go" 2>/dev/null
+	wait "$go" 2>/dev/null
+	# a firmware that pulsed on would do so at once in guest time, within
+	# a few seconds of nested TCG
+	monitor after 0 "$1"
+	sleep "$((2 * ${GUSE_TIMEOUT_SCALE:-1}))"
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	ktap_ok "no edge on BLINK ($1) in the $((2 * ${GUSE_TIMEOUT_SCALE:-1})) s after the burst" \
+		test "$(wc -l <"$work/after")" = 0
+}
+
+check_mirror() {
+	local data
+	monitor mirror 2 "$1"
+	drive "$2=1"
+	wait_for 30 grep -q rising "$work/mirror"
+	ktap_ok "host gpioset IN ($2)=1: the guest mirrors it, the host sees MIRROR ($1) rise" \
+		grep -q '^rising$' "$work/mirror"
+	data=$(qmp "$3" human-monitor-command "{\"command-line\": \"xp /1wx $4\"}" |
+		sed -n 's/.*: \(0x[0-9a-f]*\).*/\1/p')
+	ktap_ok "the guest's data register at $4 has IN ($5) set" \
+		bash -c '[ -n "$1" ] && [ $(($1 & $2)) = "$(($2))" ]' _ "$data" "$5"
+	ktap_diag "guest data register ${data:-unread}"
+	kill "$set_pid" 2>/dev/null
+	wait "$set_pid" 2>/dev/null
+	wait_for 30 lines_in 2 mirror
+	ktap_ok "gpioset released: the guest's input goes back to 0, MIRROR ($1) falls" \
+		test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
+	wait "$mon" 2>/dev/null
+}
