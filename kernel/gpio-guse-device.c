@@ -289,6 +289,14 @@ static enum guse_gpio_holder guse_gpio_holder(struct guse_gpio *chip,
 	}
 }
 
+/* The device side has taken over @line since its last release. */
+static void guse_gpio_forget_release(struct guse_gpio *chip, unsigned int line)
+{
+	mutex_lock(&chip->lines_lock);
+	clear_bit(line, chip->released);
+	mutex_unlock(&chip->lines_lock);
+}
+
 /* Applies a direction to @desc as the device side; dev_lock held. */
 static int guse_gpio_apply_direction(struct guse_gpio *chip,
 				     struct gpio_desc *desc, unsigned int line,
@@ -347,9 +355,7 @@ static int guse_gpio_line_direction(struct guse_gpio *chip,
 	ret = guse_gpio_apply_direction(chip, desc, line, dir, value);
 	if (ret || holder != GUSE_GPIO_RELEASED)
 		goto out;
-	mutex_lock(&chip->lines_lock);
-	clear_bit(line, chip->released);
-	mutex_unlock(&chip->lines_lock);
+	guse_gpio_forget_release(chip, line);
 	/*
 	 * The gpiolib of 7.x drops the label before it writes its copy of the
 	 * flags back, so the last instructions of a release can still undo
@@ -393,6 +399,8 @@ static int guse_gpio_claim_msg(struct guse_gpio *chip,
 		usleep_range(1000, 2000);
 		ret = guse_gpio_claim(chip, line, msg->consumer, GPIOD_ASIS);
 	}
+	if (!ret && holder == GUSE_GPIO_RELEASED)
+		guse_gpio_forget_release(chip, line);
 	mutex_unlock(&chip->dev_lock);
 	return ret;
 }

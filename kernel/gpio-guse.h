@@ -103,7 +103,7 @@ struct irq_domain;
  * @claimed: lines the device side holds, or is about to hold at creation
  *	(hogs: host requests of them fail until they are taken)
  * @released: lines whose FREE went out and that no device-side direction
- *	change has followed since; protected by @lines_lock
+ *	change or claim has followed since; protected by @lines_lock
  * @claim_desc: per line, gpiolib's descriptor of the device side's claim
  */
 struct guse_gpio {
