@@ -14,18 +14,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-why=$(qemu_missing)
-if [ -n "$why" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu" "$why"
-	ktap_finish
-fi
+qemu_skip_if "guse-qemu" "$(qemu_missing)"
 
 krel=$(uname -r)
-kmaj=${krel%%.*} kmin=${krel#*.}
-kmin=${kmin%%[!0-9]*}
 notifies=0
-[ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
+kernel_at_least 6 13 && notifies=1
 
 ktap_plan 24
 
@@ -157,14 +150,8 @@ ktap_ok "DIRCMD released: the guest makes RECONF an input again" wait_for 30 is_
 
 # --- QEMU goes away -------------------------------------------------------------------
 # a consumer holding GPIO2, whose calls must fail with ENODEV afterwards
-hold_line "$chip" 2 >"$work/holder" 2>&1 &
-pids+=($!)
-wait_for 10 grep -q held "$work/holder"
-kill -9 "$qemu_pid"
-wait "$qemu_pid" 2>/dev/null
-wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$bridge_pid"
-wait "$bridge_pid"
-st=$?
+hold 2
+qemu_kill
 ktap_ok "QEMU killed: guse-qemu exits 0, saying so" \
 	bash -c '[ "$1" = 0 ] && grep -q "QEMU closed" "$2"' _ "$st" "$work/fw.bridge.err"
 ktap_ok "the chip is gone" bash -c '! gpiodetect 2>/dev/null | grep -q "^$1 "' _ "$chip"

@@ -12,23 +12,10 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 . "$top/scripts/common.sh"
-if [ "$(uname -r)" != "$GUSE_KREL_6_12" ] && [ -z "${GUSE_QEMU10_ANY_KERNEL:-}" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu on QEMU 10.0" \
-		"runs on $GUSE_KREL_6_12 only: QEMU 10.0's side does not depend on the kernel, 66-qemu covers every kernel (GUSE_QEMU10_ANY_KERNEL=1 runs it here)"
-	ktap_finish
-fi
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-why=$(qemu_missing)
-[ -z "$why" ] && [ ! -x "$qemu10/usr/bin/qemu-system-arm" ] &&
-	why="no QEMU 10.0 in $qemu10 (scripts/setup-host.sh unpacks it)"
-if [ -n "$why" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu on QEMU 10.0" "$why"
-	ktap_finish
-fi
+qemu_skip_if "guse-qemu on QEMU 10.0" "$(qemu10_missing)"
 qemu_use_10
 
 ktap_plan 10
@@ -55,11 +42,7 @@ ktap_ok "the guest's direction change shows in gpioinfo" wait_for 30 is_output
 kill "$set_pid" 2>/dev/null
 wait "$set_pid" 2>/dev/null
 
-kill -9 "$qemu_pid"
-wait "$qemu_pid" 2>/dev/null
-wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$bridge_pid"
-wait "$bridge_pid"
-st=$?
+qemu_kill
 ktap_ok "QEMU killed: guse-qemu exits 0" bash -c '[ "$1" = 0 ] && grep -q "QEMU closed" "$2"' _ "$st" "$work/q10.bridge.err"
 ktap_ok "the chip is gone" bash -c '! gpiodetect 2>/dev/null | grep -q "^$1 "' _ "$chip"
 

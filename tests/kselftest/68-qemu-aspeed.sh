@@ -16,24 +16,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 . "$top/scripts/common.sh"
-if [ "$(uname -r)" != "$GUSE_KREL_6_12" ] && [ -z "${GUSE_QEMU10_ANY_KERNEL:-}" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu on QEMU 10.0's ast2600-evb" \
-		"runs on $GUSE_KREL_6_12 only: QEMU's side does not depend on the kernel, 66-qemu covers every kernel (GUSE_QEMU10_ANY_KERNEL=1 runs it here)"
-	ktap_finish
-fi
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
 qemu_use_ast2600
-why=$(qemu_missing)
-[ -z "$why" ] && [ ! -x "$qemu10/usr/bin/qemu-system-arm" ] &&
-	why="no QEMU 10.0 in $qemu10 (scripts/setup-host.sh unpacks it)"
-if [ -n "$why" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu on QEMU 10.0's ast2600-evb" "$why"
-	ktap_finish
-fi
+qemu_skip_if "guse-qemu on QEMU 10.0's ast2600-evb" "$(qemu10_missing)"
 
 ktap_plan 20
 t_start=$SECONDS
@@ -124,14 +111,8 @@ wait "$set_pid" 2>/dev/null
 ktap_ok "DIRCMD released: the guest makes RECONF an input again" wait_for 30 dir_is GPIOY6 input
 
 # --- QEMU goes away ---------------------------------------------------------------------
-hold_line "$chip" 34 >"$work/holder" 2>&1 &
-pids+=($!)
-wait_for 10 grep -q held "$work/holder"
-kill -9 "$qemu_pid"
-wait "$qemu_pid" 2>/dev/null
-wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$bridge_pid"
-wait "$bridge_pid"
-st=$?
+hold 34
+qemu_kill
 gone() { ! gpiodetect 2>/dev/null | grep -q "^$chip "; }
 wait_for 10 gone
 is_gone=$?

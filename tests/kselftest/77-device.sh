@@ -15,10 +15,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 # gpiolib notifies line-info watchers of in-kernel changes from 6.13 on
 krel=$(uname -r)
-kmaj=${krel%%.*} kmin=${krel#*.}
-kmin=${kmin%%[!0-9]*}
 notifies=0
-[ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
+kernel_at_least 6 13 && notifies=1
 
 ktap_plan 24
 

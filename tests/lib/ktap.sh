@@ -58,3 +58,13 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# kernel_at_least <major> <minor>: whether the running kernel is that
+# version or later.
+kernel_at_least() {
+	local krel maj min
+	krel=$(uname -r)
+	maj=${krel%%.*} min=${krel#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" = "$1" ] && [ "$min" -ge "$2" ]; }
+}

@@ -5,6 +5,11 @@
 # and tests/lib/sim.sh, which provide $work, $pids and the clean-up).
 #
 #   qemu_missing             why the QEMU tests cannot run ("" if they can)
+#   qemu10_missing           why a QEMU 10.0 test cannot run here: the stock
+#                            6.12 only (QEMU's side does not depend on the
+#                            kernel) and QEMU 10.0 unpacked ("" if it can)
+#   qemu_skip_if WHAT WHY    one counted skip of WHAT, and the end of the
+#                            test, unless WHY is ""
 #   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
 #   qemu_use_ast2600         start -M ast2600-evb with its firmware from now on
 #   qemu_use_linux ARGS...   boot the Linux guest (bridges/qemu/linux-guest)
@@ -35,6 +40,10 @@
 #   hold_line CHIP OFFSET    a consumer holding the line (as an input), reading
 #                            it every 50 ms: prints "held", then "error ERRNO"
 #                            once a read fails (run it in the background)
+#   hold OFFSET              hold_line of $chip in the background, output in
+#                            $work/holder; returns once it holds the line
+#   qemu_kill                kills QEMU and waits for guse-qemu to end; its
+#                            exit status in st
 
 qemu_arm=${GUSE_QEMU_ARM:-qemu-system-arm}
 # the QEMU to run: the system's (7.2), or qemu_use_10 for 10.0 beside it
@@ -67,6 +76,23 @@ qemu_linux_missing() {
 	[ -x "$qemu_bridge" ] || { echo "no $qemu_bridge (configure found no jansson?)"; return; }
 	[ -f "$qemu_lg_kernel" ] || { echo "no $qemu_lg_kernel (scripts/setup-host.sh fetches it)"; return; }
 	[ -f "$qemu_lg_initrd" ] || { echo "no $qemu_lg_initrd (configure found no aarch64-linux-gnu-gcc?)"; return; }
+}
+
+qemu_skip_if() {
+	[ -z "$2" ] && return
+	ktap_plan 1
+	ktap_skip "$1" "$2"
+	ktap_finish
+}
+
+qemu10_missing() {
+	if [ "$(uname -r)" != "$GUSE_KREL_6_12" ] && [ -z "${GUSE_QEMU10_ANY_KERNEL:-}" ]; then
+		echo "runs on $GUSE_KREL_6_12 only: QEMU's side does not depend on the kernel, 66-qemu covers every kernel (GUSE_QEMU10_ANY_KERNEL=1 runs it here)"
+		return
+	fi
+	qemu_missing
+	[ -x "$qemu10/usr/bin/qemu-system-arm" ] ||
+		echo "no QEMU 10.0 in $qemu10 (scripts/setup-host.sh unpacks it)"
 }
 
 qemu_missing() {
@@ -214,4 +240,18 @@ check_mirror() {
 	ktap_ok "gpioset released: the guest's input goes back to 0, MIRROR ($1) falls" \
 		test "$(tr '\n' ' ' <"$work/mirror")" = "rising falling "
 	wait "$mon" 2>/dev/null
+}
+
+hold() {
+	hold_line "$chip" "$1" >"$work/holder" 2>&1 &
+	pids+=($!)
+	wait_for 10 grep -q held "$work/holder"
+}
+
+qemu_kill() {
+	kill -9 "$qemu_pid"
+	wait "$qemu_pid" 2>/dev/null
+	wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$bridge_pid"
+	wait "$bridge_pid"
+	st=$?
 }

@@ -24,19 +24,12 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-why=$(qemu_linux_missing)
-if [ -n "$why" ]; then
-	ktap_plan 1
-	ktap_skip "guse-qemu Linux guest" "$why"
-	ktap_finish
-fi
-[ -e /dev/guse ] || { ktap_plan 1; ktap_skip "guse-qemu Linux guest" "no /dev/guse (load guse.ko)"; ktap_finish; }
+qemu_skip_if "guse-qemu Linux guest" "$(qemu_linux_missing)"
+[ -e /dev/guse ] || qemu_skip_if "guse-qemu Linux guest" "no /dev/guse (load guse.ko)"
 
 krel=$(uname -r)
-kmaj=${krel%%.*} kmin=${krel#*.}
-kmin=${kmin%%[!0-9]*}
 notifies=0
-[ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 13 ]; } && notifies=1
+kernel_at_least 6 13 && notifies=1
 pulses=${GUSE_LG_PULSES:-5}
 
 ktap_plan 14
@@ -69,9 +62,8 @@ mon=$!
 pids+=("$mon")
 wait_for 10 watching GPIO0
 t1=$SECONDS
-gpioset -c "$chip" GPIO4=1 &
-go=$!
-pids+=("$go")
+drive GPIO4=1
+go=$set_pid
 guest_says 120 "blink done $pulses"
 # every edge of the burst is in gpiomon's queue once it has 2 x N lines;
 # an extra one would arrive with them (the bridge forwards them in order)
@@ -86,9 +78,7 @@ ktap_diag "gpiomon: $(tr '\n' ' ' <"$work/blink")in $((SECONDS - t1)) s"
 
 # --- host output -> guest input ------------------------------------------------------
 ktap_ok "the guest reads IN low (its pull-down)" guest_says 60 "in value=0"
-gpioset -c "$chip" GPIO2=1 &
-set_pid=$!
-pids+=("$set_pid")
+drive GPIO2=1
 ktap_ok "host gpioset IN=1: the guest sees a rising edge and reads 1" guest_says 60 "in rising value=1"
 kill "$set_pid" 2>/dev/null
 wait "$set_pid" 2>/dev/null
@@ -104,9 +94,7 @@ from=$(wc -l <"$work/notify")
 is_output() { grep -q '"GPIO6".*output' <<<"$(info GPIO6)"; }
 is_input() { grep -q '"GPIO6".*input' <<<"$(info GPIO6)"; }
 ktap_ok "gpioinfo shows the guest's RECONF input" is_input
-gpioset -c "$chip" GPIO5=1 &
-set_pid=$!
-pids+=("$set_pid")
+drive GPIO5=1
 guest_says 60 "reconf output"
 ktap_ok "host gpioset DIRCMD=1: the guest makes RECONF an output, gpioinfo shows it" wait_for 30 is_output
 reconfs() { [ "$(tail -n +"$((from + 1))" "$work/notify" | grep -c 'reconfigured')" -ge "$1" ]; }
@@ -128,9 +116,8 @@ ktap_diag "gpionotify: $(tail -n +"$((from + 1))" "$work/notify" | tr '\n' '|')"
 # --- the guest powers off ----------------------------------------------------------------
 # (it waits for GO, so that the host looked at all of the above while it ran)
 guest_says 60 "end ready"
-gpioset -c "$chip" GPIO4=1 &
-end_pid=$!
-pids+=("$end_pid")
+drive GPIO4=1
+end_pid=$set_pid
 ktap_ok "host gpioset GO=1: the guest's scenario completes" guest_says 60 "done"
 kill "$end_pid" 2>/dev/null
 wait "$end_pid" 2>/dev/null
