@@ -6,7 +6,8 @@
 # as argument (or GUSE_BENCH_JSON) also writes the JSON there.
 #
 # usage: tests/bench/run-bench.sh [JSON-PATH]
-# Environment: GUSE_BENCH_REPS (repetitions, default 7), GUSE_BENCH_N
+# Environment: GUSE_BENCH_REPS (repetitions, default 7), GUSE_BENCH_WARMUP
+# (warm-up rounds before them, left out of the figures, default 1), GUSE_BENCH_N
 # (operations per repetition, default 2000), GUSE_BENCH_QUICK=1 (1
 # repetition, few operations: a smoke test of the suite itself),
 # GUSE_BENCH_HOST_LOADAVG and GUSE_BENCH_HOST_STAT (the host's load average
@@ -22,11 +23,12 @@ top=$(cd "$here/../.." && pwd)
 bin=${GUSE_BENCH_BIN:-$here}
 json_out=${1:-${GUSE_BENCH_JSON:-}}
 reps=${GUSE_BENCH_REPS:-7}
+warmup=${GUSE_BENCH_WARMUP:-1}
 n=${GUSE_BENCH_N:-2000}
 scale_reps=${GUSE_BENCH_SCALE_REPS:-2}
 conc_ms=${GUSE_BENCH_CONC_MS:-300}
 if [ "${GUSE_BENCH_QUICK:-0}" = 1 ]; then
-	reps=1 n=200 scale_reps=1 conc_ms=50
+	reps=1 warmup=0 n=200 scale_reps=1 conc_ms=50
 fi
 python=/usr/bin/python3
 
@@ -124,8 +126,17 @@ fi
 note cuse "${cuse_dev:-n/a}"
 
 B=$bin/guse-bench
-for r in $(seq "$reps"); do
-	say "round $r/$reps"
+# warm-up rounds first (caches, frequency, the first run of each binary):
+# measured like the others, marked, and left out of every figure
+note warmup "$warmup"
+for r in $(seq $((1 - warmup)) "$reps"); do
+	if [ "$r" -lt 1 ]; then
+		say "warm-up round $((r + warmup))/$warmup"
+		echo "ROUND warmup" >>"$samples"
+	else
+		say "round $r/$reps"
+		echo "ROUND $r" >>"$samples"
+	fi
 	run pipe "$B" pipe -n "$n"
 	run guse-lines "$B" lines -n "$n" -k guse
 	[ -n "$sim_chip" ] && run sim-lines "$B" lines -n "$n" -k sim -c "$sim_chip"
@@ -135,6 +146,7 @@ for r in $(seq "$reps"); do
 	[ -n "$sim_chip" ] && run sim-events "$B" events -n "$n" -k sim -c "$sim_chip" -p "$sim_pull"
 	run conc "$B" conc -n "$conc_ms"
 done
+echo "ROUND none" >>"$samples"
 # --- system calls per round trip: counted, not timed (load-independent) --------
 if command -v strace >/dev/null; then
 	say "system calls per round trip (strace)"
