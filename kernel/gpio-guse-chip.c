@@ -399,6 +399,44 @@ static void guse_gpio_flush_consumers(struct guse_gpio *chip,
 		guse_gpio_flush_consumer(chip, line);
 }
 
+/*
+ * The lines of @mask the kernel answers itself, their values into @bits:
+ * inputs from the injected levels unless the server wants them, and
+ * outputs from the values set if the server lets the kernel.  The others
+ * go to @remote; returns false if there are none.  One pass of word
+ * operations, as this runs for every read a consumer makes.
+ */
+static bool guse_gpio_get_local(struct guse_gpio *chip,
+				const unsigned long *mask, unsigned long *bits,
+				unsigned long *remote)
+{
+	bool inputs = !(chip->features & GUSE_CREATE_F_GET_INPUTS);
+	bool cache = chip->features & GUSE_CREATE_F_OUTPUT_CACHE;
+	unsigned int w, nwords = BITS_TO_LONGS(chip->gc.ngpio);
+	unsigned long flags, any = 0;
+
+	raw_spin_lock_irqsave(&chip->state_lock, flags);
+	for (w = 0; w < nwords; w++) {
+		unsigned long out = chip->is_output[w], local = 0, known = 0;
+
+		remote[w] = mask[w];
+		if (inputs) {
+			local = mask[w] & ~out;
+			remote[w] &= out;
+		}
+		if (cache) {
+			known = remote[w] & out & chip->out_known[w];
+			remote[w] &= ~known;
+		}
+		bits[w] &= ~(local | known);
+		bits[w] |= (local & chip->levels[w]) |
+			   (known & chip->out_values[w]);
+		any |= remote[w];
+	}
+	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
+	return any;
+}
+
 static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 				  unsigned long *bits)
 {
@@ -406,39 +444,14 @@ static int guse_gpio_get_multiple(struct gpio_chip *gc, unsigned long *mask,
 	unsigned int nbits = gc->ngpio, words = GUSE_BITMAP_WORDS(nbits);
 	DECLARE_BITMAP(remote, GUSE_LINES_MAX);
 	DECLARE_BITMAP(local, GUSE_LINES_MAX);
-	DECLARE_BITMAP(cached, GUSE_LINES_MAX);
 	struct guse_gpio_bitmap_msg *msg, *reply;
 	size_t len = sizeof(struct guse_bitmap) + words * sizeof(__le64);
-	unsigned long flags;
 	int ret = 0;
 
 	if (!guse_gpio_enter(chip))
 		return -ENODEV;
 	guse_gpio_flush_consumers(chip, mask);
-
-	/* inputs come from the injected levels unless the server wants them */
-	raw_spin_lock_irqsave(&chip->state_lock, flags);
-	if (chip->features & GUSE_CREATE_F_GET_INPUTS) {
-		bitmap_copy(remote, mask, nbits);
-	} else {
-		bitmap_and(remote, mask, chip->is_output, nbits);
-		bitmap_andnot(local, mask, chip->is_output, nbits);
-		bitmap_and(local, local, chip->levels, nbits);
-		bitmap_andnot(bits, bits, mask, nbits);
-		bitmap_or(bits, bits, local, nbits);
-	}
-	/* and outputs from the values set, if the server lets the kernel */
-	if (chip->features & GUSE_CREATE_F_OUTPUT_CACHE) {
-		bitmap_and(cached, remote, chip->is_output, nbits);
-		bitmap_and(cached, cached, chip->out_known, nbits);
-		bitmap_andnot(remote, remote, cached, nbits);
-		bitmap_andnot(bits, bits, cached, nbits);
-		bitmap_and(cached, cached, chip->out_values, nbits);
-		bitmap_or(bits, bits, cached, nbits);
-	}
-	raw_spin_unlock_irqrestore(&chip->state_lock, flags);
-
-	if (bitmap_empty(remote, nbits))
+	if (!guse_gpio_get_local(chip, mask, bits, remote))
 		goto out;
 
 	msg = kzalloc(2 * sizeof(*msg), GFP_KERNEL);
