@@ -47,6 +47,18 @@ ktap_finish() {
 	exit 0
 }
 
+# debug_kernel_skip <name> <why>: on the debug kernel, a test whose kernel
+# paths other tests exercise there and that costs minutes under KASAN and
+# lockdep is one counted skip saying why, unless GUSE_DEBUG_FULL=1.  Call
+# before ktap_plan; elsewhere it returns.
+debug_kernel_skip() {
+	case $(uname -r) in *-guse-debug) ;; *) return 0 ;; esac
+	[ -z "${GUSE_DEBUG_FULL:-}" ] || return 0
+	ktap_plan 1
+	ktap_skip "$1" "on the debug kernel: $2 (GUSE_DEBUG_FULL=1 runs it)"
+	ktap_finish
+}
+
 # wait_for <seconds> <command...>: polls until the command succeeds.  The
 # bound is multiplied by GUSE_TIMEOUT_SCALE (tests/run-tests.sh sets it for
 # the debug kernel, several times slower under TCG).
