@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/common.sh"
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+step() { printf '\n==> [%s s] %s\n' "$SECONDS" "$*" >&2; }
 
 setup() {
 	step "host setup (scripts/setup-host.sh)"

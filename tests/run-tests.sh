@@ -209,16 +209,25 @@ run_kernel() { # <short|krel>
 	echo "$prefix # summary: $p passed, $f failed, $s skipped"
 }
 
+# timed <what> <command...>: runs it and says how long it took (the
+# suite's time budget is spent where these lines say)
+timed() {
+	local what=$1 start=$SECONDS
+	shift
+	"$@"
+	say "$what: $((SECONDS - start)) s"
+}
+
 if [ $host = 1 ]; then
-	run_host_tests
-	run_host_ktap "$top/scripts/lint-kernel.sh"
-	run_host_ktap "$top/scripts/check-dkms.sh"
+	timed "host unit tests" run_host_tests
+	timed "kernel lint" run_host_ktap "$top/scripts/lint-kernel.sh"
+	timed "DKMS" run_host_ktap "$top/scripts/check-dkms.sh"
 	# the Debian packages: built, installed in a fresh root, DKMS, the VM
 	# on 6.1 and 6.12 with those modules, upgrade, purge
-	run_host_ktap "$top/tests/debian/check-debian.sh"
+	timed "Debian packages" run_host_ktap "$top/tests/debian/check-debian.sh"
 fi
 for k in "${kernels[@]}"; do
-	run_kernel "$k"
+	timed "kernel $k" run_kernel "$k"
 done
 
 if [ ${#failed_names[@]} -gt 0 ]; then

@@ -32,11 +32,13 @@ for t in "${tests[@]}"; do
 	limit=$per_test_timeout
 	own=$(sed -n 's/^# guse-test-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
 	[ -n "$own" ] && limit=$((own * per_test_timeout / 120))
+	start=$SECONDS
 	set +e
 	# timeout signals its whole process group: servers the test started too
 	timeout -k 5 "$limit" bash "$t" </dev/null 2>&1 | sed -u 's/^/# /'
 	st=${PIPESTATUS[0]}
 	set -e
+	echo "# $name: $((SECONDS - start)) s"
 	case $st in
 	0) echo "ok $n $name" ;;
 	4) echo "ok $n $name # SKIP" ;;

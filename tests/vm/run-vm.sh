@@ -326,7 +326,7 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 \
 	-accel "$accel" -smp 2 -m "$mem" \
 	-nodefaults -no-user-config -display none -vga none -no-reboot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init${GUSE_VM_APPEND:+ $GUSE_VM_APPEND}" \
 	-chardev "file,id=con,path=$klog" -serial chardev:con \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
