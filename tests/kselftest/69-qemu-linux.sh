@@ -17,13 +17,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/ktap.sh"
 why=''
-case $(uname -r) in
-*-guse-debug)
-	why="the nested Linux guest takes 6 to 11 minutes on the debug kernel" ;;
-*)
-	kernel_at_least 6 13 ||
-		why="$(uname -r) sends no line-info events for in-kernel changes, so the scenario's gpionotify checks do not apply; it runs on 7.3" ;;
-esac
+if debug_kernel_trimmed; then
+	why="the nested Linux guest takes 6 to 11 minutes on the debug kernel"
+elif ! kernel_at_least 6 13; then
+	why="$(uname -r) sends no line-info events for in-kernel changes, so the scenario's gpionotify checks do not apply; it runs on 7.3"
+fi
 if [ -n "$why" ] && [ -z "${GUSE_QEMU_LINUX:-}${GUSE_DEBUG_FULL:-}" ]; then
 	ktap_plan 1
 	ktap_skip "guse-qemu Linux guest" \

@@ -51,19 +51,15 @@ variants=(cdev cdev_v1 sysfs)
 # debug kernel, where they take 100, 150 and 190 s (KASAN and lockdep under
 # TCG), the v2 one: the v1 and sysfs runs differ from it in gpiolib's code,
 # not in guse's, which 47-kconsumer, 60-sysfs and 70-tools exercise there.
-# (GUSE_DEBUG_FULL=1 as for the tests tests/lib/ktap.sh's debug_kernel_skip
-# leaves out there).
-only=${variants[*]}
-only_why="GUSE_MOCKUP_VARIANTS='${GUSE_MOCKUP_VARIANTS:-}'"
-case $(uname -r) in
-*-guse-debug)
-	if [ -z "${GUSE_DEBUG_FULL:-}" ]; then
-		only=cdev
-		only_why="on the debug kernel the v2 variant only: v1 and sysfs differ from it in gpiolib's code, not in guse's, and take 2.5 and 3 minutes there (GUSE_DEBUG_FULL=1 runs them)"
-	fi ;;
-esac
-only=${GUSE_MOCKUP_VARIANTS:-$only}
-[ -z "${GUSE_MOCKUP_VARIANTS:-}" ] || only_why="GUSE_MOCKUP_VARIANTS='$only'"
+# (debug_kernel_trimmed, tests/lib/ktap.sh; GUSE_MOCKUP_VARIANTS chooses).
+only=${variants[*]} only_why=''
+if [ -n "${GUSE_MOCKUP_VARIANTS:-}" ]; then
+	only=$GUSE_MOCKUP_VARIANTS
+	only_why="GUSE_MOCKUP_VARIANTS='$only'"
+elif debug_kernel_trimmed; then
+	only=cdev
+	only_why="on the debug kernel the v2 variant only: v1 and sysfs differ from it in gpiolib's code, not in guse's, and take 2.5 and 3 minutes there (GUSE_DEBUG_FULL=1 runs them)"
+fi
 declare -A vname=([cdev]="cdev (uAPI v2)" [cdev_v1]="cdev_v1 (uAPI v1)"
 	[sysfs]="sysfs (legacy /sys/class/gpio)")
 case $scope in

@@ -47,13 +47,19 @@ ktap_finish() {
 	exit 0
 }
 
-# debug_kernel_skip <name> <why>: on the debug kernel, a test whose kernel
-# paths other tests exercise there and that costs minutes under KASAN and
-# lockdep is one counted skip saying why, unless GUSE_DEBUG_FULL=1.  Call
-# before ktap_plan; elsewhere it returns.
+# debug_kernel_trimmed: whether this is the debug kernel and the tests
+# leave out there what costs minutes under KASAN and lockdep while other
+# tests exercise its kernel paths (not with GUSE_DEBUG_FULL=1).
+debug_kernel_trimmed() {
+	case $(uname -r) in *-guse-debug) ;; *) return 1 ;; esac
+	[ -z "${GUSE_DEBUG_FULL:-}" ]
+}
+
+# debug_kernel_skip <name> <why>: such a test is one counted skip saying
+# why where debug_kernel_trimmed.  Call before ktap_plan; elsewhere it
+# returns.
 debug_kernel_skip() {
-	case $(uname -r) in *-guse-debug) ;; *) return 0 ;; esac
-	[ -z "${GUSE_DEBUG_FULL:-}" ] || return 0
+	debug_kernel_trimmed || return 0
 	ktap_plan 1
 	ktap_skip "$1" "on the debug kernel: $2 (GUSE_DEBUG_FULL=1 runs it)"
 	ktap_finish
