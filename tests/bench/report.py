@@ -180,34 +180,32 @@ def build(samples, rounds, notes):
     def within(value, limit, op):
         return value <= limit if op == "<=" else (value >= limit if op == ">=" else value < limit)
 
-    def target(name, value, limit, op, why, timing=True, pair=None):
-        """@pair: (a, b) sampled every round: judged on the ratios a/b."""
-        extra = {}
-        if pair:
-            ratios = paired(samples, rounds, *pair)
-            if ratios:
-                q1, q2, q3 = quartiles(ratios)
-                value = q2
-                extra = dict(paired=dict(rounds=len(ratios), q1=q1, median=q2, q3=q3,
-                                         min=min(ratios), max=max(ratios)))
-            else:
-                value = None
-        if value is None or limit is None:
-            state = "n/a"
-        elif pair and extra:
-            p = extra["paired"]
-            worst, best = (p["q3"], p["q1"]) if op != ">=" else (p["q1"], p["q3"])
-            state = ("met" if within(worst, limit, op) else
-                     "MISSED" if not within(best, limit, op) else "undecided")
-            if p["rounds"] < NOISE_MIN_ROUNDS:
-                state = "unjudged"
-        else:
-            state = "met" if within(value, limit, op) else "MISSED"
+    def add_target(name, value, limit, op, why, timing, state, **extra):
         if timing and state in ("met", "MISSED", "undecided") and nz["state"] != "quiet":
             state = "noisy" if nz["state"] == "noisy" else "unjudged"
         targets.append(dict(target=name, value=value, limit=limit, op=op,
                             state=state, met=(state == "met") if state in ("met", "MISSED") else None,
                             timing=timing, what=why, **extra))
+
+    def target(name, value, limit, op, why, timing=True):
+        state = "n/a" if value is None else ("met" if within(value, limit, op) else "MISSED")
+        add_target(name, value, limit, op, why, timing, state)
+
+    def paired_target(name, a, b, limit, op, why):
+        """A timing target on the per-round ratios a/b."""
+        ratios = paired(samples, rounds, a, b)
+        if not ratios:
+            add_target(name, None, limit, op, why, True, "n/a")
+            return
+        q1, q2, q3 = quartiles(ratios)
+        worst, best = (q3, q1) if op != ">=" else (q1, q3)
+        state = ("met" if within(worst, limit, op) else
+                 "MISSED" if not within(best, limit, op) else "undecided")
+        if len(ratios) < NOISE_MIN_ROUNDS:
+            state = "unjudged"
+        add_target(name, q2, limit, op, why, True, state,
+                   paired=dict(rounds=len(ratios), q1=q1, median=q2, q3=q3,
+                               min=min(ratios), max=max(ratios)))
 
     # --- 1. round trip --------------------------------------------------
     S = "1. round trip (us/op, 1 line)"
@@ -222,13 +220,13 @@ def build(samples, rounds, notes):
     row(S, "gpio-sim get (output line, in kernel)", "sim.get.1", "us", "guse out", ratio(gout, sim_out), 1e-3)
     row(S, "gpio-sim get (input line, in kernel)", "sim.get_in.1", "us", "guse in", ratio(gin, sim_in), 1e-3)
     row(S, "CUSE ioctl, libfuse3 low-level server", "rt.cuse", "us", "guse out", ratio(gout, cuse), 1e-3)
-    target("T1a guse out get <= 1.05x pipe ping-pong", ratio(gout, pipe), 1.05, "<=",
-           "guse output-line get / pipe ping-pong", pair=("guse.get.1", "rt.pipe"))
-    target("T1b guse out get <= 0.9x CUSE ioctl", ratio(gout, cuse), 0.9, "<=",
-           "guse output-line get / CUSE ioctl", pair=("guse.get.1", "rt.cuse"))
-    target("T2 guse cached out get <= 1.5x gpio-sim get", ratio(gcache, sim_out), 1.5, "<=",
-           "guse output-line get with GUSE_CREATE_F_OUTPUT_CACHE / gpio-sim output-line get",
-           pair=("guse.get_cached.1", "sim.get.1"))
+    paired_target("T1a guse out get <= 1.05x pipe ping-pong", "guse.get.1", "rt.pipe", 1.05, "<=",
+                  "guse output-line get / pipe ping-pong")
+    paired_target("T1b guse out get <= 0.9x CUSE ioctl", "guse.get.1", "rt.cuse", 0.9, "<=",
+                  "guse output-line get / CUSE ioctl")
+    paired_target("T2 guse cached out get <= 1.5x gpio-sim get", "guse.get_cached.1", "sim.get.1",
+                  1.5, "<=",
+                  "guse output-line get with GUSE_CREATE_F_OUTPUT_CACHE / gpio-sim output-line get")
 
     # --- 1b. system calls per request (load-independent) -----------------
     S = "1b. system calls per operation (strace -c, load-independent)"
@@ -256,10 +254,10 @@ def build(samples, rounds, notes):
                 name = f"{'guse' if dev == 'guse' else 'gpio-sim'} {op.upper()}_VALUES {w} line{'s' if w > 1 else ''}"
                 row(S, name, f"{dev}.{op}.{w}", "us", "1 line" if w > 1 else None,
                     ratio(v, one) if w > 1 else None, 1e-3)
-    target("T5a guse GET 64 lines <= 1.1x 1 line", ratio(us("guse.get.64"), us("guse.get.1")),
-           1.1, "<=", "GET_VALUES 64 lines / 1 line", pair=("guse.get.64", "guse.get.1"))
-    target("T5b guse SET 64 lines <= 1.1x 1 line", ratio(us("guse.set.64"), us("guse.set.1")),
-           1.1, "<=", "SET_VALUES 64 lines / 1 line", pair=("guse.set.64", "guse.set.1"))
+    paired_target("T5a guse GET 64 lines <= 1.1x 1 line", "guse.get.64", "guse.get.1",
+                  1.1, "<=", "GET_VALUES 64 lines / 1 line")
+    paired_target("T5b guse SET 64 lines <= 1.1x 1 line", "guse.set.64", "guse.set.1",
+                  1.1, "<=", "SET_VALUES 64 lines / 1 line")
 
     # --- 3. events -------------------------------------------------------
     S = "3. edge events (1 line, both edges, FIFO %d)" % int(float(notes.get("ev.fifo_size", 0)))
@@ -282,9 +280,8 @@ def build(samples, rounds, notes):
                         ("burst_seqno_gaps", "seqno gaps, burst"),
                         ("lat_lost", "lost, latency loop")):
             row(S, f"{label} {what}", f"ev.{dev}.{k}", "events")
-    target("T3a guse events/s >= gpio-sim (1 line, both edges)", ratio(g_rate, s_rate), 1.0, ">=",
-           "guse / gpio-sim events per second (concurrent reader)",
-           pair=("ev.guse.rate", "ev.sim.rate"))
+    paired_target("T3a guse events/s >= gpio-sim (1 line, both edges)", "ev.guse.rate", "ev.sim.rate",
+                  1.0, ">=", "guse / gpio-sim events per second (concurrent reader)")
     lost = None
     if "ev.guse.burst_lost" in samples:
         lost = sum(max(samples.get(f"ev.{d}.{k}", [0])) for d in ("guse", "guse8") for k in
