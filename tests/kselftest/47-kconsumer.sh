@@ -52,11 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -f "$ko" ]; then
-	ktap_plan 1
-	ktap_skip "in-kernel consumer" "no $ko (scripts/build-modules.sh builds it)"
-	ktap_finish
-fi
+[ -f "$ko" ] || ktap_skip_if "in-kernel consumer" "no $ko (scripts/build-modules.sh builds it)"
 
 # --- the server ----------------------------------------------------------------
 # guse-sim reads commands from a FIFO held open in $sim_fd; its trace and

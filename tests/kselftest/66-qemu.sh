@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-qemu_skip_if "guse-qemu" "$(qemu_missing)"
+ktap_skip_if "guse-qemu" "$(qemu_missing)"
 
 krel=$(uname -r)
 notifies=0

@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-qemu_skip_if "guse-qemu on QEMU 10.0" "$(qemu10_missing)"
+ktap_skip_if "guse-qemu on QEMU 10.0" "$(qemu10_missing)"
 qemu_use_10
 
 ktap_plan 10

@@ -20,7 +20,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/qemu.sh"
 
 qemu_use_ast2600
-qemu_skip_if "guse-qemu on QEMU 10.0's ast2600-evb" "$(qemu10_missing)"
+ktap_skip_if "guse-qemu on QEMU 10.0's ast2600-evb" "$(qemu10_missing)"
 
 ktap_plan 20
 t_start=$SECONDS

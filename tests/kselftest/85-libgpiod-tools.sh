@@ -69,11 +69,7 @@ why=''
 tooldir=$GUSE_CACHE/libgpiod/tools/bin
 [ -x "$tooldir/gpiodetect" ] || tooldir=$(dirname "$(command -v gpiodetect 2>/dev/null || echo /nonexistent/x)")
 [ -z "$why" ] && [ ! -x "$tooldir/gpiodetect" ] && why="no libgpiod tools (gpiod, or scripts/setup-host.sh's build in $GUSE_CACHE/libgpiod/tools)"
-if [ -n "$why" ]; then
-	ktap_plan 1
-	ktap_skip "libgpiod tools tests" "$why"
-	ktap_finish
-fi
+ktap_skip_if "libgpiod tools tests" "$why"
 
 # The judge is the kernel's own gpio-sim, not guse's gpio-sim.ko (an
 # out-of-tree module: "O" in its taint); gpio-sim.ko is a subject.
@@ -89,10 +85,8 @@ need_g=$((need_guse * scale * ${#tests[@]} / total + 30)) need_k=0
 { gpiosim_is_kernels || [ $ko = 1 ]; } && need_k=$((need_gpiosim * scale * ${#tests[@]} / total + 30))
 avail=$((${GUSE_TEST_TIMEOUT:-120} - 15 - 60 * scale))
 if [ $avail -lt $((need_g + need_k)) ]; then
-	ktap_plan 1
-	ktap_skip "libgpiod tools tests (${#tests[@]} cases)" \
+	ktap_skip_if "libgpiod tools tests (${#tests[@]} cases)" \
 		"they need about $need_g s against guse-sim$([ $need_k != 0 ] && echo " and $need_k s against gpio-sim$([ $ko = 1 ] && echo .ko)") under TCG here: GUSE_TEST_TIMEOUT >= $((need_g + need_k + 15 + 60 * scale)) (is ${GUSE_TEST_TIMEOUT:-120}; Documentation/testing.rst)"
-	ktap_finish
 fi
 ktap_plan $((${#tests[@]} * (1 + ko)))
 ktap_diag "libgpiod tools tests: $(readlink -f "$src") ($(cat "$GUSE_CACHE/libgpiod/ORIGIN" 2>/dev/null)), ${#tests[@]} of $total cases; tools: $("$tooldir/gpiodetect" --version | head -1) ($tooldir)"

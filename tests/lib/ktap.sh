@@ -47,6 +47,15 @@ ktap_finish() {
 	exit 0
 }
 
+# ktap_skip_if <name> <why>: unless WHY is "", the whole test is one
+# counted skip of NAME saying WHY, and ends.  Call before ktap_plan.
+ktap_skip_if() {
+	[ -z "$2" ] && return
+	ktap_plan 1
+	ktap_skip "$1" "$2"
+	ktap_finish
+}
+
 # debug_kernel_trimmed: whether this is the debug kernel and the tests
 # leave out there what costs minutes under KASAN and lockdep while other
 # tests exercise its kernel paths (not with GUSE_DEBUG_FULL=1).
@@ -60,9 +69,7 @@ debug_kernel_trimmed() {
 # returns.
 debug_kernel_skip() {
 	debug_kernel_trimmed || return 0
-	ktap_plan 1
-	ktap_skip "$1" "on the debug kernel: $2 (GUSE_DEBUG_FULL=1 runs it)"
-	ktap_finish
+	ktap_skip_if "$1" "on the debug kernel: $2 (GUSE_DEBUG_FULL=1 runs it)"
 }
 
 # wait_for <seconds> <command...>: polls until the command succeeds.  The

@@ -75,8 +75,4 @@ except (ImportError, AttributeError):
 	exit 0
 }
 
-python_skip_all() {
-	ktap_plan 1
-	ktap_skip "python-bindings" "$1"
-	ktap_finish
-}
+python_skip_all() { ktap_skip_if "python-bindings" "$1"; }

@@ -8,8 +8,6 @@
 #   qemu10_missing           why a QEMU 10.0 test cannot run here: the stock
 #                            6.12 only (QEMU's side does not depend on the
 #                            kernel) and QEMU 10.0 unpacked ("" if it can)
-#   qemu_skip_if WHAT WHY    one counted skip of WHAT, and the end of the
-#                            test, unless WHY is ""
 #   qemu_use_10              run QEMU 10.0 (unpacked by setup-host) from now on
 #   qemu_use_ast2600         start -M ast2600-evb with its firmware from now on
 #   qemu_use_linux ARGS...   boot the Linux guest (bridges/qemu/linux-guest)
@@ -76,13 +74,6 @@ qemu_linux_missing() {
 	[ -x "$qemu_bridge" ] || { echo "no $qemu_bridge (configure found no jansson?)"; return; }
 	[ -f "$qemu_lg_kernel" ] || { echo "no $qemu_lg_kernel (scripts/setup-host.sh fetches it)"; return; }
 	[ -f "$qemu_lg_initrd" ] || { echo "no $qemu_lg_initrd (configure found no aarch64-linux-gnu-gcc?)"; return; }
-}
-
-qemu_skip_if() {
-	[ -z "$2" ] && return
-	ktap_plan 1
-	ktap_skip "$1" "$2"
-	ktap_finish
 }
 
 qemu10_missing() {

@@ -24,8 +24,8 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/tests/lib/sim.sh"
 . "$top/tests/lib/qemu.sh"
 
-qemu_skip_if "guse-qemu Linux guest" "$(qemu_linux_missing)"
-[ -e /dev/guse ] || qemu_skip_if "guse-qemu Linux guest" "no /dev/guse (load guse.ko)"
+ktap_skip_if "guse-qemu Linux guest" "$(qemu_linux_missing)"
+[ -e /dev/guse ] || ktap_skip_if "guse-qemu Linux guest" "no /dev/guse (load guse.ko)"
 
 krel=$(uname -r)
 notifies=0
